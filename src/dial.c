@@ -1,0 +1,175 @@
+#include "config.h"
+
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <poll.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "dial.h"
+#include "log.h"
+
+#define DIAL_MIN_SHARE_MS	2000
+
+static long long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * Each of the addresses left gets an equal share of what remains, so that
+ * a black-holed first address cannot eat the whole attempt, but no share
+ * is too short for a slow link.
+ */
+int
+dial_budget_ms(int remaining_ms, int addrs_left)
+{
+	int share;
+
+	if (remaining_ms <= 0)
+		return 0;
+	share = addrs_left > 1 ? remaining_ms / addrs_left : remaining_ms;
+	if (share < DIAL_MIN_SHARE_MS)
+		share = remaining_ms < DIAL_MIN_SHARE_MS ? remaining_ms :
+		    DIAL_MIN_SHARE_MS;
+	return share;
+}
+
+/*
+ * Wait until fd is ready for events, timeout_ms passes (0) or a signal in
+ * waitmask arrives (-1, errno EINTR).  1 when ready.
+ */
+int
+wait_fd(int fd, short events, int timeout_ms, const sigset_t *waitmask)
+{
+	struct pollfd pfd = { fd, events, 0 };
+	struct timespec ts;
+
+	ts.tv_sec = timeout_ms / 1000;
+	ts.tv_nsec = (long)(timeout_ms % 1000) * 1000000;
+	return ppoll(&pfd, 1, &ts, waitmask);
+}
+
+static void
+tcp_options(int fd, const struct dial_opts *o)
+{
+	int on = 1;
+
+	/* Best effort: a kernel without one of these still gets a session. */
+	(void)setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof(on));
+	if (o->ka_idle > 0) {
+		(void)setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &o->ka_idle,
+		    sizeof(o->ka_idle));
+		(void)setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &o->ka_idle,
+		    sizeof(o->ka_idle));
+		(void)setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &o->ka_count,
+		    sizeof(o->ka_count));
+	}
+#ifdef TCP_USER_TIMEOUT
+	if (o->user_timeout_ms > 0)
+		(void)setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT,
+		    &o->user_timeout_ms, sizeof(o->user_timeout_ms));
+#endif
+}
+
+/* Connect fd to ai within budget_ms: 0, or an errno value. */
+static int
+connect_one(int fd, const struct addrinfo *ai, int budget_ms,
+    const sigset_t *waitmask)
+{
+	long long deadline = now_ms() + budget_ms;
+	socklen_t len = sizeof(int);
+	int r, soerr = 0;
+
+	if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
+		return 0;
+	if (errno != EINPROGRESS)
+		return errno;
+	for (;;) {
+		long long left = deadline - now_ms();
+
+		if (left <= 0)
+			return ETIMEDOUT;
+		r = wait_fd(fd, POLLOUT, (int)left, waitmask);
+		if (r == -1)
+			return errno;
+		if (r == 1)
+			break;
+	}
+	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &len) == -1)
+		return errno;
+	return soerr;
+}
+
+enum dial_status
+dial(const struct server *sv, const struct dial_opts *o, int *fdp, char *peer,
+    size_t peerlen)
+{
+	struct addrinfo hints, *res, *ai;
+	long long deadline = now_ms() + o->timeout_ms;
+	int fd, e, naddr = 0, k = 0;
+	char host[NI_MAXHOST];
+
+	*fdp = -1;
+	peer[0] = '\0';
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_protocol = IPPROTO_TCP;
+	/* Resolved again on every attempt: addresses move. */
+	if ((e = getaddrinfo(sv->host, sv->port, &hints, &res)) != 0) {
+		log_warn("%s: cannot resolve: %s", sv->name, gai_strerror(e));
+		return DIAL_FAILED;
+	}
+	for (ai = res; ai != NULL; ai = ai->ai_next)
+		naddr++;
+	for (ai = res; ai != NULL; ai = ai->ai_next, k++) {
+		int budget = dial_budget_ms((int)(deadline - now_ms()),
+		    naddr - k);
+
+		if (getnameinfo(ai->ai_addr, ai->ai_addrlen, host, sizeof(host),
+		    NULL, 0, NI_NUMERICHOST) != 0)
+			strlcpy(host, "?", sizeof(host));
+		if (budget <= 0) {
+			log_warn("%s [%s]: not tried: attempt timed out",
+			    sv->name, host);
+			continue;
+		}
+		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK |
+		    SOCK_CLOEXEC, ai->ai_protocol);
+		if (fd == -1) {
+			log_warn("%s [%s]: socket: %s", sv->name, host,
+			    strerror(errno));
+			continue;
+		}
+		e = connect_one(fd, ai, budget, o->waitmask);
+		if (e == 0) {
+			tcp_options(fd, o);
+			strlcpy(peer, host, peerlen);
+			*fdp = fd;
+			freeaddrinfo(res);
+			log_info("%s [%s]: connected", sv->name, host);
+			return DIAL_OK;
+		}
+		close(fd);
+		if (e == EINTR) {
+			freeaddrinfo(res);
+			return DIAL_INTERRUPTED;
+		}
+		log_warn("%s [%s]: %s", sv->name, host,
+		    e == ETIMEDOUT ? "connection timed out" : strerror(e));
+	}
+	freeaddrinfo(res);
+	return DIAL_FAILED;
+}

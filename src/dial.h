@@ -1,0 +1,31 @@
+/*
+ * Dial one server: resolve its name again, try every address it has, each
+ * with a non-blocking connect bounded by a share of the attempt's timeout.
+ */
+#ifndef DIAL_H
+#define DIAL_H
+
+#include <signal.h>
+#include <stddef.h>
+
+#include "server.h"
+
+struct dial_opts {
+	int		 timeout_ms;	/* the whole attempt */
+	int		 ka_idle;	/* TCP keepalive; 0: system defaults */
+	int		 ka_count;
+	unsigned int	 user_timeout_ms; /* TCP_USER_TIMEOUT; 0: none */
+	const sigset_t	*waitmask;	/* signals to let in while waiting */
+};
+
+enum dial_status { DIAL_OK, DIAL_FAILED, DIAL_INTERRUPTED };
+
+#define DIAL_PEER_MAX	64
+
+enum dial_status
+	dial(const struct server *sv, const struct dial_opts *o, int *fdp,
+	    char *peer, size_t peerlen);
+int	dial_budget_ms(int remaining_ms, int addrs_left);
+int	wait_fd(int fd, short events, int timeout_ms, const sigset_t *waitmask);
+
+#endif

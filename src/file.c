@@ -1,0 +1,143 @@
+#include "config.h"
+
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "file.h"
+
+/*
+ * Read a whole regular file of at most bufsz - 1 bytes into buf and
+ * NUL-terminate it.  A larger file is an error, not a truncation.
+ */
+int
+file_read(const char *path, int flags, void *buf, size_t bufsz, size_t *len,
+    char *err, size_t errlen)
+{
+	struct stat st;
+	char *p = buf;
+	size_t off = 0;
+	ssize_t n;
+	int fd, ret = -1;
+
+	*len = 0;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) == -1) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		goto err0;
+	}
+	if (fstat(fd, &st) == -1) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		goto err1;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "%s: not a regular file", path);
+		goto err1;
+	}
+	if ((flags & FILE_PRIVATE) && (st.st_mode & (S_IRWXG | S_IRWXO))) {
+		snprintf(err, errlen, "%s: permissions 0%03o are too open: "
+		    "it must not be accessible by group or others "
+		    "(chmod 600)", path, (unsigned)(st.st_mode & 0777));
+		goto err1;
+	}
+	for (;;) {
+		n = read(fd, p + off, bufsz - 1 - off);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			snprintf(err, errlen, "%s: %s", path, strerror(errno));
+			goto err2;
+		}
+		if (n == 0)
+			break;
+		off += n;
+		if (off == bufsz - 1) {
+			/* Full: the file is too large unless this is EOF. */
+			char c;
+
+			if (read(fd, &c, 1) != 0) {
+				snprintf(err, errlen, "%s: larger than %zu "
+				    "bytes", path, bufsz - 1);
+				goto err2;
+			}
+			break;
+		}
+	}
+	p[off] = '\0';
+	*len = off;
+	ret = 0;
+	goto err1;
+err2:
+	explicit_bzero(buf, bufsz);
+err1:
+	close(fd);
+err0:
+	return ret;
+}
+
+/*
+ * Replace path with data: a temporary file beside it, fsync, rename.  A
+ * crash at any point leaves either the old file or the new one.
+ */
+int
+file_replace(const char *path, const void *data, size_t len, mode_t mode,
+    char *err, size_t errlen)
+{
+	char tmp[4096], dir[4096];
+	const char *p = data;
+	size_t off = 0;
+	ssize_t n;
+	int fd, dfd;
+
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path) >=
+	    sizeof(tmp)) {
+		snprintf(err, errlen, "%s: path too long", path);
+		goto err0;
+	}
+	if ((fd = mkostemp(tmp, O_CLOEXEC)) == -1) {
+		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
+		goto err0;
+	}
+	while (off < len) {
+		if ((n = write(fd, p + off, len - off)) == -1) {
+			if (errno == EINTR)
+				continue;
+			snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
+			goto err1;
+		}
+		off += n;
+	}
+	if (fchmod(fd, mode) == -1 || fsync(fd) == -1) {
+		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
+		goto err1;
+	}
+	if (close(fd) == -1) {
+		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
+		fd = -1;
+		goto err1;
+	}
+	fd = -1;
+	if (rename(tmp, path) == -1) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		goto err1;
+	}
+	/* Make the rename itself durable. */
+	strlcpy(dir, path, sizeof(dir));
+	if ((dfd = open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC)) !=
+	    -1) {
+		(void)fsync(dfd);
+		close(dfd);
+	}
+	return 0;
+err1:
+	if (fd != -1)
+		close(fd);
+	unlink(tmp);
+err0:
+	return -1;
+}

@@ -1,0 +1,17 @@
+/*
+ * Bounded reads and atomic replacement of small files (secrets, host keys,
+ * state, known_hosts).
+ */
+#ifndef FILE_H
+#define FILE_H
+
+#include <stddef.h>
+
+#define FILE_PRIVATE	0x01	/* refuse a group- or world-readable file */
+
+int	file_read(const char *path, int flags, void *buf, size_t bufsz,
+	    size_t *len, char *err, size_t errlen);
+int	file_replace(const char *path, const void *data, size_t len,
+	    mode_t mode, char *err, size_t errlen);
+
+#endif

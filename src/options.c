@@ -1,0 +1,373 @@
+#include "config.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "options.h"
+
+enum {
+	OPT_DEVICE_ID = 256, OPT_PORT, OPT_SECRET_FILE, OPT_HOST_KEY,
+	OPT_PREAMBLE, OPT_RETRY, OPT_TIMEOUT, OPT_KA_INTERVAL, OPT_KA_COUNT,
+	OPT_SERVICES, OPT_SSHD, OPT_SSHD_CONFIG, OPT_SSHD_OPTION, OPT_ONCE,
+	OPT_CHECK, OPT_STRATEGY, OPT_STATE_FILE, OPT_BACKOFF_MAX,
+	OPT_STARTUP_DELAY, OPT_PERIODIC, OPT_IDLE_TIMEOUT, OPT_DAEMON,
+	OPT_PIDFILE, OPT_SYSLOG
+};
+
+static const struct option longopts[] = {
+	{ "device-id",		required_argument, NULL, OPT_DEVICE_ID },
+	{ "port",		required_argument, NULL, OPT_PORT },
+	{ "secret-file",	required_argument, NULL, OPT_SECRET_FILE },
+	{ "host-key",		required_argument, NULL, OPT_HOST_KEY },
+	{ "preamble",		required_argument, NULL, OPT_PREAMBLE },
+	{ "retry",		required_argument, NULL, OPT_RETRY },
+	{ "timeout",		required_argument, NULL, OPT_TIMEOUT },
+	{ "keepalive-interval",	required_argument, NULL, OPT_KA_INTERVAL },
+	{ "keepalive-count",	required_argument, NULL, OPT_KA_COUNT },
+	{ "services",		required_argument, NULL, OPT_SERVICES },
+	{ "sshd",		required_argument, NULL, OPT_SSHD },
+	{ "sshd-config",	required_argument, NULL, OPT_SSHD_CONFIG },
+	{ "sshd-option",	required_argument, NULL, OPT_SSHD_OPTION },
+	{ "once",		no_argument,	   NULL, OPT_ONCE },
+	{ "check",		no_argument,	   NULL, OPT_CHECK },
+	{ "reconnect-strategy",	required_argument, NULL, OPT_STRATEGY },
+	{ "state-file",		required_argument, NULL, OPT_STATE_FILE },
+	{ "backoff-max",	required_argument, NULL, OPT_BACKOFF_MAX },
+	{ "startup-delay",	required_argument, NULL, OPT_STARTUP_DELAY },
+	{ "periodic",		required_argument, NULL, OPT_PERIODIC },
+	{ "idle-timeout",	required_argument, NULL, OPT_IDLE_TIMEOUT },
+	{ "daemon",		no_argument,	   NULL, OPT_DAEMON },
+	{ "pidfile",		required_argument, NULL, OPT_PIDFILE },
+	{ "syslog",		no_argument,	   NULL, OPT_SYSLOG },
+	{ "verbose",		no_argument,	   NULL, 'v' },
+	{ "quiet",		no_argument,	   NULL, 'q' },
+	{ "version",		no_argument,	   NULL, 'V' },
+	{ "help",		no_argument,	   NULL, 'h' },
+	{ NULL, 0, NULL, 0 }
+};
+
+static const char usage_text[] =
+"usage: sshd-callhome [options] --device-id=ID SERVER...\n"
+"  SERVER is host, host:port, IPv4:port, [IPv6] or [IPv6]:port\n"
+"\n"
+"Identity and preamble:\n"
+"  --device-id=ID             identity sent as DEVICE-ID (required)\n"
+"  --secret-file=FILE         shared secret: send HOST-KEY and HMAC\n"
+"  --host-key=FILE            public host key to announce (default: sshd's)\n"
+"  --preamble=STYLE           junos (default), junos-nul or none\n"
+"Dialing:\n"
+"  --port=N                   default server port (4334)\n"
+"  --retry=N                  attempts per server (3)\n"
+"  --timeout=SECONDS          seconds per attempt (15)\n"
+"  --reconnect-strategy=S     in-order (default), sticky or random\n"
+"  --state-file=FILE          remember the last good server (sticky)\n"
+"  --backoff-max=SECONDS      longest wait between passes (120)\n"
+"  --startup-delay=SECONDS    random delay before the first dial (0)\n"
+"  --periodic=MINUTES         dial once per period instead of staying up\n"
+"  --idle-timeout=SECONDS     close an idle session (180 with --periodic)\n"
+"  --once                     one session, then exit\n"
+"Session:\n"
+"  --keepalive-interval=SECONDS  sshd ClientAliveInterval, 0 = off (15)\n"
+"  --keepalive-count=N        sshd ClientAliveCountMax (3)\n"
+"  --services=netconf|any     NETCONF only (default) or what sshd allows\n"
+"  --sshd=PATH                sshd to exec (" SSHD_PATH ")\n"
+"  --sshd-config=FILE         sshd -f FILE\n"
+"  --sshd-option=OPT          sshd -o OPT (repeatable)\n"
+"Operation:\n"
+"  --check                    validate, print the preamble, exit\n"
+"  --daemon                   detach; log to syslog\n"
+"  --pidfile=FILE             write and lock a pidfile\n"
+"  --syslog                   log to syslog\n"
+"  -v, --verbose              more detail (repeatable)\n"
+"  -q, --quiet                errors only\n"
+"  -V, --version              print the version\n"
+"  -h, --help                 print this help\n";
+
+const char *
+options_usage(void)
+{
+	return usage_text;
+}
+
+static int
+number(const char *opt, const char *arg, long long lo, long long hi,
+    int *out, char *err, size_t errlen)
+{
+	const char *why;
+	long long n;
+
+	n = strtonum(arg, lo, hi, &why);
+	if (why != NULL) {
+		snprintf(err, errlen, "--%s=%s: must be a number from %lld "
+		    "to %lld", opt, arg, lo, hi);
+		return -1;
+	}
+	*out = (int)n;
+	return 0;
+}
+
+static int
+word(const char *opt, const char *arg, const char *const words[], int *out,
+    char *err, size_t errlen)
+{
+	int i;
+
+	for (i = 0; words[i] != NULL; i++) {
+		if (strcmp(arg, words[i]) == 0) {
+			*out = i;
+			return 0;
+		}
+	}
+	snprintf(err, errlen, "--%s=%s: unknown value", opt, arg);
+	return -1;
+}
+
+static int
+nonempty(const char *opt, const char *arg, const char **out, char *err,
+    size_t errlen)
+{
+	if (arg[0] == '\0') {
+		snprintf(err, errlen, "--%s: empty value", opt);
+		return -1;
+	}
+	*out = arg;
+	return 0;
+}
+
+static const char *const preamble_words[] = { "junos", "junos-nul", "none",
+    NULL };
+static const char *const services_words[] = { "netconf", "any", NULL };
+static const char *const strategy_words[] = { "in-order", "sticky", "random",
+    NULL };
+
+enum options_result
+options_parse(int argc, char *argv[], struct config *cfg, char *err,
+    size_t errlen)
+{
+	const char *why;
+	char **v;
+	int ch, n, port = DEFAULT_PORT;
+	size_t i;
+
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->retry = DEFAULT_RETRY;
+	cfg->timeout = DEFAULT_TIMEOUT;
+	cfg->ka_interval = DEFAULT_KA_INTERVAL;
+	cfg->ka_count = DEFAULT_KA_COUNT;
+	cfg->backoff_max = DEFAULT_BACKOFF_MAX;
+	cfg->idle_timeout = -1;
+	cfg->sshd = SSHD_PATH;
+	err[0] = '\0';
+
+	/* Reset getopt so that the parser can run more than once (tests). */
+#ifdef __GLIBC__
+	optind = 0;
+#else
+	optreset = 1;
+	optind = 1;
+#endif
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, ":vqVh", longopts, NULL)) != -1) {
+		const char *name = optind > 0 && optind <= argc ?
+		    argv[optind - 1] : "?";
+
+		switch (ch) {
+		case OPT_DEVICE_ID:
+			if (preamble_id_ok(optarg, &why) == -1) {
+				snprintf(err, errlen, "--device-id: %s", why);
+				goto usage;
+			}
+			cfg->device_id = optarg;
+			break;
+		case OPT_PORT:
+			if (number("port", optarg, 1, 65535, &port, err,
+			    errlen) == -1)
+				goto usage;
+			break;
+		case OPT_SECRET_FILE:
+			if (nonempty("secret-file", optarg, &cfg->secret_file,
+			    err, errlen) == -1)
+				goto usage;
+			break;
+		case OPT_HOST_KEY:
+			if (nonempty("host-key", optarg, &cfg->host_key_file,
+			    err, errlen) == -1)
+				goto usage;
+			break;
+		case OPT_PREAMBLE:
+			if (word("preamble", optarg, preamble_words, &n, err,
+			    errlen) == -1)
+				goto usage;
+			cfg->preamble = n;
+			break;
+		case OPT_RETRY:
+			if (number("retry", optarg, 1, 100, &cfg->retry, err,
+			    errlen) == -1)
+				goto usage;
+			break;
+		case OPT_TIMEOUT:
+			if (number("timeout", optarg, 1, 3600, &cfg->timeout,
+			    err, errlen) == -1)
+				goto usage;
+			break;
+		case OPT_KA_INTERVAL:
+			if (number("keepalive-interval", optarg, 0, 3600,
+			    &cfg->ka_interval, err, errlen) == -1)
+				goto usage;
+			break;
+		case OPT_KA_COUNT:
+			if (number("keepalive-count", optarg, 1, 100,
+			    &cfg->ka_count, err, errlen) == -1)
+				goto usage;
+			break;
+		case OPT_SERVICES:
+			if (word("services", optarg, services_words, &n, err,
+			    errlen) == -1)
+				goto usage;
+			cfg->services = n;
+			break;
+		case OPT_SSHD:
+			if (optarg[0] != '/') {
+				snprintf(err, errlen, "--sshd=%s: must be an "
+				    "absolute path", optarg);
+				goto usage;
+			}
+			cfg->sshd = optarg;
+			break;
+		case OPT_SSHD_CONFIG:
+			if (nonempty("sshd-config", optarg, &cfg->sshd_config,
+			    err, errlen) == -1)
+				goto usage;
+			break;
+		case OPT_SSHD_OPTION:
+			if (optarg[0] == '\0' || optarg[0] == '-' ||
+			    strpbrk(optarg, "\r\n") != NULL) {
+				snprintf(err, errlen, "--sshd-option: \"%s\" is "
+				    "not an sshd_config option", optarg);
+				goto usage;
+			}
+			if ((v = reallocarray(cfg->sshd_options,
+			    cfg->nsshd_options + 1, sizeof(*v))) == NULL) {
+				snprintf(err, errlen, "out of memory");
+				goto usage;
+			}
+			cfg->sshd_options = v;
+			cfg->sshd_options[cfg->nsshd_options++] = optarg;
+			break;
+		case OPT_ONCE:
+			cfg->once = 1;
+			break;
+		case OPT_CHECK:
+			cfg->check = 1;
+			break;
+		case OPT_STRATEGY:
+			if (word("reconnect-strategy", optarg, strategy_words,
+			    &n, err, errlen) == -1)
+				goto usage;
+			cfg->strategy = n;
+			break;
+		case OPT_STATE_FILE:
+			if (nonempty("state-file", optarg, &cfg->state_file,
+			    err, errlen) == -1)
+				goto usage;
+			break;
+		case OPT_BACKOFF_MAX:
+			if (number("backoff-max", optarg, 1, 86400,
+			    &cfg->backoff_max, err, errlen) == -1)
+				goto usage;
+			break;
+		case OPT_STARTUP_DELAY:
+			if (number("startup-delay", optarg, 0, 86400,
+			    &cfg->startup_delay, err, errlen) == -1)
+				goto usage;
+			break;
+		case OPT_PERIODIC:
+			if (number("periodic", optarg, 1, 10080,
+			    &cfg->periodic, err, errlen) == -1)
+				goto usage;
+			break;
+		case OPT_IDLE_TIMEOUT:
+			if (number("idle-timeout", optarg, 0, 86400,
+			    &cfg->idle_timeout, err, errlen) == -1)
+				goto usage;
+			break;
+		case OPT_DAEMON:
+			cfg->daemon = 1;
+			break;
+		case OPT_PIDFILE:
+			if (nonempty("pidfile", optarg, &cfg->pidfile, err,
+			    errlen) == -1)
+				goto usage;
+			break;
+		case OPT_SYSLOG:
+			cfg->use_syslog = 1;
+			break;
+		case 'v':
+			cfg->verbosity++;
+			break;
+		case 'q':
+			cfg->verbosity = -1;
+			break;
+		case 'V':
+			return OPTIONS_VERSION;
+		case 'h':
+			return OPTIONS_HELP;
+		case ':':
+			snprintf(err, errlen, "%s: needs a value", name);
+			goto usage;
+		default:
+			if (optopt != 0)
+				snprintf(err, errlen, "-%c: unknown option",
+				    optopt);
+			else
+				snprintf(err, errlen, "%s: unknown option",
+				    name);
+			goto usage;
+		}
+	}
+	if (cfg->device_id == NULL) {
+		snprintf(err, errlen, "--device-id is required");
+		goto usage;
+	}
+	if (optind >= argc) {
+		snprintf(err, errlen, "no SERVER given");
+		goto usage;
+	}
+	cfg->port = port;
+	cfg->nservers = argc - optind;
+	if ((cfg->servers = calloc(cfg->nservers, sizeof(*cfg->servers))) ==
+	    NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto usage;
+	}
+	for (i = 0; i < cfg->nservers; i++) {
+		if (server_parse(argv[optind + i], cfg->port, &cfg->servers[i],
+		    &why) == -1) {
+			snprintf(err, errlen, "server \"%s\": %s",
+			    argv[optind + i], why);
+			goto usage;
+		}
+	}
+	if (cfg->idle_timeout == -1)
+		cfg->idle_timeout = cfg->periodic ? DEFAULT_IDLE_TIMEOUT : 0;
+	if (cfg->once && cfg->periodic) {
+		snprintf(err, errlen, "--once and --periodic exclude each other");
+		goto usage;
+	}
+	return OPTIONS_OK;
+usage:
+	options_free(cfg);
+	return OPTIONS_USAGE;
+}
+
+void
+options_free(struct config *cfg)
+{
+	free(cfg->servers);
+	free(cfg->sshd_options);
+	cfg->servers = NULL;
+	cfg->sshd_options = NULL;
+	cfg->nservers = cfg->nsshd_options = 0;
+}

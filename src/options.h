@@ -1,0 +1,69 @@
+/*
+ * sshd-callhome's command line: argv to struct config, every range checked.
+ * Pure: touches no file, so that it can be unit-tested and fuzzed.
+ */
+#ifndef OPTIONS_H
+#define OPTIONS_H
+
+#include <stddef.h>
+
+#include "preamble.h"
+#include "server.h"
+
+#define DEFAULT_PORT		4334	/* RFC 8071 netconf-ch-ssh */
+#define DEFAULT_RETRY		3
+#define DEFAULT_TIMEOUT		15
+#define DEFAULT_KA_INTERVAL	15
+#define DEFAULT_KA_COUNT	3
+#define DEFAULT_BACKOFF_MAX	120
+#define DEFAULT_IDLE_TIMEOUT	180	/* with --periodic */
+
+enum services { SERVICES_NETCONF, SERVICES_ANY };
+enum strategy { STRATEGY_IN_ORDER, STRATEGY_STICKY, STRATEGY_RANDOM };
+
+struct config {
+	const char	 *device_id;
+	struct server	 *servers;
+	size_t		  nservers;
+	unsigned int	  port;
+	const char	 *secret_file;
+	const char	 *host_key_file;
+	enum preamble_style preamble;
+	int		  retry;
+	int		  timeout;		/* seconds per attempt */
+	int		  ka_interval;		/* seconds, 0 = off */
+	int		  ka_count;
+	enum services	  services;
+	const char	 *sshd;
+	const char	 *sshd_config;
+	char		**sshd_options;
+	size_t		  nsshd_options;
+	enum strategy	  strategy;
+	const char	 *state_file;
+	int		  backoff_max;		/* seconds */
+	int		  startup_delay;	/* seconds */
+	int		  periodic;		/* minutes, 0 = persistent */
+	int		  idle_timeout;		/* seconds, 0 = off, -1 = default */
+	const char	 *pidfile;
+	int		  daemon;
+	int		  use_syslog;
+	int		  once;
+	int		  check;
+	int		  verbosity;
+};
+
+enum options_result {
+	OPTIONS_USAGE = -1,	/* err says what is wrong */
+	OPTIONS_OK = 0,
+	OPTIONS_HELP,
+	OPTIONS_VERSION
+};
+
+enum options_result
+	options_parse(int argc, char *argv[], struct config *cfg, char *err,
+	    size_t errlen);
+void	options_free(struct config *cfg);
+const char *
+	options_usage(void);
+
+#endif

@@ -1,0 +1,86 @@
+#include "config.h"
+
+#include "policy.h"
+
+void
+policy_init(struct policy *p, size_t nservers, enum strategy s,
+    unsigned int cap_ms, unsigned int healthy_ms, uint32_t (*random)(uint32_t))
+{
+	p->nservers = nservers;
+	p->strategy = s;
+	p->cap_ms = cap_ms;
+	p->healthy_ms = healthy_ms;
+	p->failures = 0;
+	p->last_good = -1;
+	p->random = random;
+}
+
+/* Where a pass over the server list starts. */
+size_t
+policy_first(struct policy *p)
+{
+	switch (p->strategy) {
+	case STRATEGY_STICKY:
+		if (p->last_good >= 0 && (size_t)p->last_good < p->nservers)
+			return (size_t)p->last_good;
+		return 0;
+	case STRATEGY_RANDOM:
+		return p->random((uint32_t)p->nservers);
+	case STRATEGY_IN_ORDER:
+	default:
+		return 0;
+	}
+}
+
+/* min(cap, base * 2^(failures - 1)), without overflow. */
+unsigned int
+policy_window_ms(const struct policy *p)
+{
+	unsigned long long w = POLICY_BASE_MS;
+	unsigned int i;
+
+	for (i = 1; i < p->failures && w < p->cap_ms; i++)
+		w *= 2;
+	return w < p->cap_ms ? (unsigned int)w : p->cap_ms;
+}
+
+/* Full jitter: uniform over [0, window]; a fleet spreads out. */
+static unsigned int
+jitter(const struct policy *p, unsigned int window_ms)
+{
+	return p->random(window_ms + 1);
+}
+
+/* Every server failed every attempt: back off. */
+unsigned int
+policy_pass_failed(struct policy *p)
+{
+	if (p->failures < 64)
+		p->failures++;
+	return jitter(p, policy_window_ms(p));
+}
+
+/*
+ * A session ended.  Only a session that lasted long enough to be healthy
+ * resets the backoff: a server that accepts and drops at once, or that
+ * fails authentication every time, is treated like one that is down.
+ */
+unsigned int
+policy_session_ended(struct policy *p, size_t server,
+    unsigned long long duration_ms)
+{
+	p->last_good = (long)server;
+	if (duration_ms >= p->healthy_ms) {
+		p->failures = 0;
+		return jitter(p, POLICY_REDIAL_MS);
+	}
+	return policy_pass_failed(p);
+}
+
+unsigned int
+policy_startup_ms(const struct policy *p, unsigned int delay_s)
+{
+	if (delay_s == 0)
+		return 0;
+	return p->random(delay_s * 1000U + 1);
+}

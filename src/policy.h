@@ -1,0 +1,41 @@
+/*
+ * Which server to dial next and how long to wait first.  Pure: the random
+ * source is injected, time comes in as arguments, so every decision can be
+ * unit-tested without a socket or a clock.
+ */
+#ifndef POLICY_H
+#define POLICY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "options.h"
+
+#define POLICY_BASE_MS		1000	/* first backoff window */
+#define POLICY_REDIAL_MS	1000	/* jitter window after a good session */
+
+struct policy {
+	size_t		  nservers;
+	enum strategy	  strategy;
+	unsigned int	  cap_ms;	/* --backoff-max */
+	unsigned int	  healthy_ms;	/* a session this long resets backoff */
+	unsigned int	  failures;	/* passes or sessions gone wrong in a row */
+	long		  last_good;	/* server index, -1 if none */
+	uint32_t	(*random)(uint32_t upper);	/* [0, upper) */
+};
+
+void	policy_init(struct policy *p, size_t nservers, enum strategy s,
+	    unsigned int cap_ms, unsigned int healthy_ms,
+	    uint32_t (*random)(uint32_t));
+size_t	policy_first(struct policy *p);
+unsigned int
+	policy_pass_failed(struct policy *p);
+unsigned int
+	policy_session_ended(struct policy *p, size_t server,
+	    unsigned long long duration_ms);
+unsigned int
+	policy_window_ms(const struct policy *p);
+unsigned int
+	policy_startup_ms(const struct policy *p, unsigned int delay_s);
+
+#endif

@@ -1,0 +1,50 @@
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "file.h"
+#include "secret.h"
+
+/* The length without one trailing LF or CR LF, as editors leave them. */
+size_t
+secret_trim(const unsigned char *buf, size_t len)
+{
+	if (len > 0 && buf[len - 1] == '\n') {
+		len--;
+		if (len > 0 && buf[len - 1] == '\r')
+			len--;
+	}
+	return len;
+}
+
+int
+secret_load(const char *path, struct secret *s, char *err, size_t errlen)
+{
+	size_t len;
+
+	memset(s, 0, sizeof(*s));
+	if (file_read(path, FILE_PRIVATE, s->buf, sizeof(s->buf), &len, err,
+	    errlen) == -1)
+		return -1;
+	s->len = secret_trim(s->buf, len);
+	if (s->len == 0) {
+		snprintf(err, errlen, "%s: the secret is empty", path);
+		goto bad;
+	}
+	if (s->len > SECRET_MAX) {
+		snprintf(err, errlen, "%s: the secret is longer than %d bytes",
+		    path, SECRET_MAX);
+		goto bad;
+	}
+	return 0;
+bad:
+	secret_wipe(s);
+	return -1;
+}
+
+void
+secret_wipe(struct secret *s)
+{
+	explicit_bzero(s, sizeof(*s));
+}

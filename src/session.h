@@ -1,0 +1,28 @@
+/*
+ * The hand-off: sshd -i on the dialled socket, in a session of its own.
+ */
+#ifndef SESSION_H
+#define SESSION_H
+
+#include <sys/types.h>
+
+#include <stddef.h>
+
+#include "options.h"
+#include "sshdcfg.h"
+
+enum sshd_mode { SSHD_INETD, SSHD_QUERY };
+
+struct sshd_cmd {
+	char	**argv;
+	size_t	  argc;
+	int	  failed;	/* out of memory while building */
+};
+
+int	sshd_cmd_build(struct sshd_cmd *cmd, const struct config *cfg,
+	    const struct sshdcfg *sc, enum sshd_mode mode, int log_stderr);
+void	sshd_cmd_free(struct sshd_cmd *cmd);
+pid_t	session_spawn(int sock, char *const argv[]);
+void	session_describe(int status, char *buf, size_t len);
+
+#endif

@@ -1,0 +1,184 @@
+/*
+ * sshd-callhome: dial a management server, announce the device, and hand
+ * the connection to sshd -i; keep doing so for ever.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libutil.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include "announce.h"
+#include "log.h"
+#include "options.h"
+#include "session.h"
+#include "sshdcfg.h"
+#include "status.h"
+#include "supervise.h"
+
+extern char **environ;
+
+/* fds 0-2 open, so that no socket or secret ever lands on one of them. */
+static void
+sanitise_stdfd(void)
+{
+	int fd;
+
+	while ((fd = open("/dev/null", O_RDWR)) != -1 && fd <= 2)
+		;
+	if (fd > 2)
+		close(fd);
+}
+
+/*
+ * Everything that can be checked before the first dial: sshd runs and
+ * accepts the options, the netconf subsystem exists, the preamble can be
+ * built.  Failures here are configuration errors (EX_CONFIG).
+ */
+static int
+prepare(const struct config *cfg, struct sshdcfg *sc, struct announce *an)
+{
+	struct sshd_cmd cmd;
+	char err[512];
+
+	if (access(cfg->sshd, X_OK) == -1) {
+		log_error("cannot execute sshd %s: %s", cfg->sshd,
+		    strerror(errno));
+		return -1;
+	}
+	if (sshd_cmd_build(&cmd, cfg, NULL, SSHD_QUERY, 0) == -1) {
+		log_error("out of memory");
+		return -1;
+	}
+	if (sshdcfg_query(cmd.argv, sc, err, sizeof(err)) == -1) {
+		log_error("sshd rejects its configuration: %s", err);
+		sshd_cmd_free(&cmd);
+		return -1;
+	}
+	sshd_cmd_free(&cmd);
+	if (cfg->services == SERVICES_NETCONF && sc->netconf[0] == '\0') {
+		log_error("--services=netconf, but sshd has no \"Subsystem "
+		    "netconf\": add one to sshd_config or use --services=any");
+		return -1;
+	}
+	if (announce_build(cfg, sc, an, err, sizeof(err)) == -1) {
+		log_error("%s", err);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+print_check(const struct config *cfg, const struct sshdcfg *sc,
+    const struct announce *an)
+{
+	struct sshd_cmd cmd;
+	size_t i;
+
+	printf("device-id: %s\n", cfg->device_id);
+	for (i = 0; i < cfg->nservers; i++)
+		printf("server: %s\n", cfg->servers[i].name);
+	if (an->host_key[0] != '\0')
+		printf("host-key: %s\n", an->host_key);
+	printf("preamble:\n");
+	announce_print(an, cfg->verbosity > 0, stdout);
+	if (sshd_cmd_build(&cmd, cfg, sc, SSHD_INETD, 1) == 0) {
+		printf("sshd:");
+		for (i = 0; i < cmd.argc; i++)
+			printf(" %s", cmd.argv[i]);
+		printf("\n");
+		sshd_cmd_free(&cmd);
+	}
+}
+
+static char **
+copy_args(int argc, char *argv[])
+{
+	char **v;
+	int i;
+
+	if ((v = calloc(argc + 1, sizeof(*v))) == NULL)
+		return NULL;
+	for (i = 0; i < argc; i++)
+		if ((v[i] = strdup(argv[i])) == NULL)
+			return NULL;
+	return v;
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct config cfg;
+	struct sshdcfg sc;
+	struct announce an;
+	struct pidfh *pfh = NULL;
+	char err[512], **args;
+	pid_t other;
+	int rc;
+
+	sanitise_stdfd();
+	/* Options point into this copy: setproctitle may reuse argv's memory. */
+	if ((args = copy_args(argc, argv)) == NULL) {
+		fprintf(stderr, "sshd-callhome: out of memory\n");
+		return EX_OSERR;
+	}
+	switch (options_parse(argc, args, &cfg, err, sizeof(err))) {
+	case OPTIONS_HELP:
+		fputs(options_usage(), stdout);
+		return EX_OK;
+	case OPTIONS_VERSION:
+		printf("%s %s\n", PACKAGE, PACKAGE_VERSION);
+		return EX_OK;
+	case OPTIONS_USAGE:
+		fprintf(stderr, "sshd-callhome: %s\n"
+		    "Try 'sshd-callhome --help'.\n", err);
+		return EX_USAGE;
+	case OPTIONS_OK:
+		break;
+	}
+	log_init("sshd-callhome", cfg.verbosity, cfg.use_syslog);
+
+	if (prepare(&cfg, &sc, &an) == -1)
+		return EX_CONFIG;
+	if (cfg.check) {
+		print_check(&cfg, &sc, &an);
+		return EX_OK;
+	}
+	explicit_bzero(&an, sizeof(an));
+
+	if (cfg.pidfile != NULL &&
+	    (pfh = pidfile_open(cfg.pidfile, 0644, &other)) == NULL) {
+		if (errno == EEXIST)
+			log_error("already running as pid %ld (pidfile %s)",
+			    (long)other, cfg.pidfile);
+		else
+			log_error("pidfile %s: %s", cfg.pidfile,
+			    strerror(errno));
+		return EX_CANTCREAT;
+	}
+	if (cfg.daemon) {
+		if (daemon(0, 0) == -1) {
+			log_error("daemon: %s", strerror(errno));
+			pidfile_remove(pfh);
+			return EX_OSERR;
+		}
+		log_init("sshd-callhome", cfg.verbosity, 1);
+	}
+	if (pfh != NULL)
+		pidfile_write(pfh);
+
+	setproctitle_init(argc, argv, environ);
+	status_init();
+	status_ready();
+	rc = supervise(&cfg, &sc);
+	if (pfh != NULL)
+		pidfile_remove(pfh);
+	log_info("exiting");
+	options_free(&cfg);
+	return rc;
+}

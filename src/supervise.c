@@ -1,0 +1,401 @@
+#include "config.h"
+
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "announce.h"
+#include "dial.h"
+#include "file.h"
+#include "log.h"
+#include "policy.h"
+#include "session.h"
+#include "status.h"
+#include "supervise.h"
+
+#define STOP_GRACE_MS	5000	/* SIGTERM to SIGKILL for a session */
+
+static volatile sig_atomic_t got_term, got_hup, got_usr1, got_chld;
+
+static void
+on_signal(int sig)
+{
+	switch (sig) {
+	case SIGTERM:
+	case SIGINT:
+		got_term = 1;
+		break;
+	case SIGHUP:
+		got_hup = 1;
+		break;
+	case SIGUSR1:
+		got_usr1 = 1;
+		break;
+	case SIGCHLD:
+		got_chld = 1;
+		break;
+	}
+}
+
+static sigset_t waitmask;	/* the mask while waiting: our signals let in */
+
+/*
+ * Our signals stay blocked except inside ppoll(), so a flag can never be
+ * set between its test and the wait.
+ */
+static void
+signals_setup(void)
+{
+	static const int sigs[] = { SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGCHLD };
+	struct sigaction sa;
+	sigset_t block;
+	size_t i;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigemptyset(&block);
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
+		sigaction(sigs[i], &sa, NULL);
+		sigaddset(&block, sigs[i]);
+	}
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, NULL);
+	sigprocmask(SIG_BLOCK, &block, &waitmask);
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		sigdelset(&waitmask, sigs[i]);
+}
+
+static long long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static uint32_t
+random_below(uint32_t upper)
+{
+	return upper > 1 ? arc4random_uniform(upper) : 0;
+}
+
+/* Sleep up to ms; a signal cuts it short.  SIGHUP means "dial now". */
+static void
+pause_ms(long long ms)
+{
+	long long deadline = now_ms() + ms;
+	struct timespec ts;
+	long long left;
+
+	while (!got_term && !got_hup && (left = deadline - now_ms()) > 0) {
+		ts.tv_sec = left / 1000;
+		ts.tv_nsec = (left % 1000) * 1000000;
+		(void)ppoll(NULL, 0, &ts, &waitmask);
+		got_usr1 = 0;	/* no session to end */
+	}
+	got_hup = 0;
+}
+
+static int
+reap(pid_t pid, int *status)
+{
+	pid_t r;
+
+	while ((r = waitpid(pid, status, WNOHANG)) == -1 && errno == EINTR)
+		;
+	return r == pid;
+}
+
+/* SIGTERM to the session's process group, then SIGKILL after a grace. */
+static void
+session_stop(pid_t pid, int *status)
+{
+	long long deadline = now_ms() + STOP_GRACE_MS;
+	struct timespec ts = { 0, 50 * 1000000 };
+
+	if (kill(-pid, SIGTERM) == -1)
+		(void)kill(pid, SIGTERM);
+	while (now_ms() < deadline) {
+		if (reap(pid, status))
+			return;
+		(void)ppoll(NULL, 0, &ts, &waitmask);
+	}
+	log_warn("sshd (pid %ld) ignored SIGTERM; killing it", (long)pid);
+	if (kill(-pid, SIGKILL) == -1)
+		(void)kill(pid, SIGKILL);
+	while (waitpid(pid, status, 0) == -1 && errno == EINTR)
+		;
+}
+
+static void
+state_save(const char *path, const struct server *sv)
+{
+	char line[SERVER_NAME_MAX + 2], err[512];
+	int n;
+
+	n = snprintf(line, sizeof(line), "%s\n", sv->name);
+	if (file_replace(path, line, n, 0644, err, sizeof(err)) == -1)
+		log_warn("state file: %s", err);
+}
+
+/* The index of the server a state file names, or -1. */
+int
+state_load(const char *path, const struct config *cfg)
+{
+	char buf[SERVER_NAME_MAX + 2], err[512];
+	size_t len, i;
+
+	if (file_read(path, 0, buf, sizeof(buf), &len, err, sizeof(err)) ==
+	    -1) {
+		if (access(path, F_OK) == 0)
+			log_warn("state file: %s; ignored", err);
+		return -1;
+	}
+	buf[strcspn(buf, "\n")] = '\0';
+	for (i = 0; i < cfg->nservers; i++)
+		if (strcmp(buf, cfg->servers[i].name) == 0)
+			return (int)i;
+	log_info("state file %s names no configured server; ignored", path);
+	return -1;
+}
+
+/* Write the preamble; the socket is non-blocking here. */
+static int
+write_preamble(int fd, const struct announce *an, int timeout_ms)
+{
+	long long deadline = now_ms() + timeout_ms;
+	size_t off = 0;
+	ssize_t n;
+
+	while (off < an->len) {
+		n = send(fd, an->bytes + off, an->len - off, MSG_NOSIGNAL);
+		if (n > 0) {
+			off += n;
+			continue;
+		}
+		if (n == -1 && errno != EAGAIN && errno != EINTR)
+			return -1;
+		if (now_ms() >= deadline) {
+			errno = ETIMEDOUT;
+			return -1;
+		}
+		if (wait_fd(fd, POLLOUT, (int)(deadline - now_ms()),
+		    &waitmask) == -1 && errno == EINTR && got_term)
+			return -1;
+	}
+	return 0;
+}
+
+enum outcome {
+	OUT_NOT_CONNECTED,	/* try the next attempt */
+	OUT_LOCAL_ERROR,	/* our side is broken: back off */
+	OUT_SESSION		/* a session ran */
+};
+
+struct run {
+	const struct config	*cfg;
+	struct sshdcfg		*sc;
+	struct policy		 policy;
+	int			 status;	/* of the last session */
+	long long		 started;	/* of the last session */
+	unsigned int		 delay_ms;
+};
+
+static enum outcome
+run_session(struct run *r, size_t idx, int fd, const char *peer)
+{
+	const struct config *cfg = r->cfg;
+	const struct server *sv = &cfg->servers[idx];
+	struct announce an;
+	struct sshd_cmd cmd;
+	char err[512], how[128];
+	long long t0, dt;
+	int status = 0;
+	pid_t pid;
+
+	if (announce_build(cfg, r->sc, &an, err, sizeof(err)) == -1) {
+		log_error("%s", err);
+		close(fd);
+		return OUT_LOCAL_ERROR;
+	}
+	if (write_preamble(fd, &an, cfg->timeout * 1000) == -1) {
+		log_warn("%s [%s]: writing the preamble: %s", sv->name, peer,
+		    strerror(errno));
+		close(fd);
+		return OUT_NOT_CONNECTED;
+	}
+	if (sshd_cmd_build(&cmd, cfg, r->sc, SSHD_INETD,
+	    !log_to_syslog()) == -1) {
+		log_error("out of memory");
+		close(fd);
+		return OUT_LOCAL_ERROR;
+	}
+	got_chld = got_usr1 = 0;
+	pid = session_spawn(fd, cmd.argv);
+	sshd_cmd_free(&cmd);
+	close(fd);
+	if (pid == -1) {
+		log_error("fork: %s", strerror(errno));
+		return OUT_LOCAL_ERROR;
+	}
+	t0 = now_ms();
+	r->started = t0;
+	if (cfg->strategy == STRATEGY_STICKY && cfg->state_file != NULL)
+		state_save(cfg->state_file, sv);
+	log_info("%s [%s]: session started, sshd pid %ld", sv->name, peer,
+	    (long)pid);
+	status_set("connected to %s", sv->name);
+
+	for (;;) {
+		if (got_chld) {
+			got_chld = 0;
+			if (reap(pid, &status))
+				break;
+		}
+		if (got_term || got_usr1) {
+			log_info("%s: ending the session (%s)", sv->name,
+			    got_term ? "stopping" : "SIGUSR1");
+			session_stop(pid, &status);
+			break;
+		}
+		got_hup = 0;	/* files are read afresh for every session */
+		(void)ppoll(NULL, 0, NULL, &waitmask);
+	}
+	dt = now_ms() - t0;
+	session_describe(status, how, sizeof(how));
+	log_info("%s [%s]: session ended after %lld.%03llds: %s", sv->name,
+	    peer, dt / 1000, dt % 1000, how);
+	r->status = status;
+	r->delay_ms = policy_session_ended(&r->policy, idx,
+	    (unsigned long long)dt);
+	if (got_usr1) {
+		got_usr1 = 0;
+		r->delay_ms = 0;	/* the operator asked for a new call */
+	}
+	return OUT_SESSION;
+}
+
+/* One pass over the servers; OUT_SESSION if one of them took a call. */
+static enum outcome
+pass(struct run *r)
+{
+	const struct config *cfg = r->cfg;
+	struct dial_opts o;
+	size_t first, i, idx;
+	enum outcome out;
+	char peer[DIAL_PEER_MAX];
+	int a, fd;
+
+	memset(&o, 0, sizeof(o));
+	o.timeout_ms = cfg->timeout * 1000;
+	o.ka_idle = cfg->ka_interval;
+	o.ka_count = cfg->ka_count;
+	/* Unacknowledged data for as long as sshd's keepalive allows. */
+	o.user_timeout_ms = cfg->ka_interval * (cfg->ka_count + 1) * 1000U;
+	o.waitmask = &waitmask;
+
+	first = policy_first(&r->policy);
+	for (i = 0; i < cfg->nservers; i++) {
+		idx = (first + i) % cfg->nservers;
+		for (a = 1; a <= cfg->retry; a++) {
+			if (got_term)
+				return OUT_NOT_CONNECTED;
+			status_set("dialing %s (attempt %d/%d)",
+			    cfg->servers[idx].name, a, cfg->retry);
+			switch (dial(&cfg->servers[idx], &o, &fd, peer,
+			    sizeof(peer))) {
+			case DIAL_INTERRUPTED:
+				a--;	/* a signal is not a failed attempt */
+				continue;
+			case DIAL_FAILED:
+				continue;
+			case DIAL_OK:
+				break;
+			}
+			out = run_session(r, idx, fd, peer);
+			if (out != OUT_NOT_CONNECTED)
+				return out;
+		}
+	}
+	return OUT_NOT_CONNECTED;
+}
+
+int
+supervise(const struct config *cfg, struct sshdcfg *sc)
+{
+	struct run r;
+	unsigned int healthy;
+	long long period = (long long)cfg->periodic * 60000, next;
+	enum outcome out = OUT_NOT_CONNECTED;
+	int connected_once = 0, st;
+
+	memset(&r, 0, sizeof(r));
+	r.cfg = cfg;
+	r.sc = sc;
+	signals_setup();
+	/* Healthy: outlived the time sshd gives a client to authenticate. */
+	healthy = (sc->login_grace > 0 ? sc->login_grace : 120) * 1000U;
+	policy_init(&r.policy, cfg->nservers, cfg->strategy,
+	    cfg->backoff_max * 1000U, healthy, random_below);
+	if (cfg->strategy == STRATEGY_STICKY && cfg->state_file != NULL)
+		r.policy.last_good = state_load(cfg->state_file, cfg);
+
+	if (cfg->startup_delay > 0) {
+		unsigned int d = policy_startup_ms(&r.policy,
+		    cfg->startup_delay);
+
+		status_set("startup delay %us", d / 1000);
+		pause_ms(d);
+	}
+	while (!got_term) {
+		out = pass(&r);
+		if (got_term)
+			break;
+		if (out == OUT_SESSION)
+			connected_once = 1;
+		if (cfg->once)
+			break;
+		if (out != OUT_SESSION) {
+			r.delay_ms = policy_pass_failed(&r.policy);
+			log_info("no server took the call; next pass in %u.%03us",
+			    r.delay_ms / 1000, r.delay_ms % 1000);
+			status_set("backing off %us", r.delay_ms / 1000);
+			pause_ms(r.delay_ms);
+			continue;
+		}
+		if (period > 0 && (next = r.started + period - now_ms()) >
+		    (long long)r.delay_ms) {
+			status_set("next call in %llds", next / 1000);
+			pause_ms(next);
+		} else if (r.delay_ms > 0) {
+			status_set("redialing in %u.%03us", r.delay_ms / 1000,
+			    r.delay_ms % 1000);
+			pause_ms(r.delay_ms);
+		}
+	}
+	status_stopping();
+	if (!cfg->once || got_term)
+		return EX_OK;
+	if (out == OUT_LOCAL_ERROR)
+		return EX_CONFIG;
+	if (!connected_once) {
+		log_error("no server took the call");
+		return EX_UNAVAILABLE;
+	}
+	/* Like a shell: sshd's own status, or 128 + the signal. */
+	st = r.status;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}

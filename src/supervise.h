@@ -1,0 +1,14 @@
+/*
+ * The supervisor: the only place that ties policy, dial, preamble and
+ * session together.  Signal handlers only set flags that its loop reads.
+ */
+#ifndef SUPERVISE_H
+#define SUPERVISE_H
+
+#include "options.h"
+#include "sshdcfg.h"
+
+int	supervise(const struct config *cfg, struct sshdcfg *sc);
+int	state_load(const char *path, const struct config *cfg);
+
+#endif

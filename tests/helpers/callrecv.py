@@ -1,0 +1,112 @@
+#!/usr/bin/python3
+"""A test oracle for the management side, written apart from ssh-callhome.
+
+It listens on loopback, accepts calls, records each call's first bytes
+exactly as they arrived, and then, per --mode:
+
+  fdpass  read --lines preamble lines byte by byte, pass the socket to ssh
+          on stdout (ProxyCommand with ProxyUseFdpass), exit
+  close   close each call at once (a server that accepts and drops)
+  hold    keep each call open until the peer closes it or --hold-time
+  record  read what the peer sends for --hold-time, record it all
+
+The port is written to --port-file once listening; one line per accepted
+call ("<monotonic seconds> <peer>") goes to --log.
+"""
+
+import argparse
+import os
+import select
+import socket
+import sys
+import time
+
+
+def write_atomic(path, text):
+    tmp = path + ".tmp"
+    with open(tmp, "w") as f:
+        f.write(text)
+    os.rename(tmp, path)
+
+
+def read_lines(conn, n, deadline):
+    """n lines, one byte at a time: nothing after them is consumed."""
+    data = b""
+    while data.count(b"\n") < n:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            break
+        r, _, _ = select.select([conn], [], [], left)
+        if not r:
+            break
+        b = conn.recv(1)
+        if not b:
+            break
+        data += b
+    return data
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--listen", default="127.0.0.1")
+    ap.add_argument("--port", type=int, default=0)
+    ap.add_argument("--port-file", required=True)
+    ap.add_argument("--record", help="file for the bytes of each call")
+    ap.add_argument("--log", help="one line per accepted call")
+    ap.add_argument("--mode", default="fdpass",
+                    choices=["fdpass", "close", "hold", "record"])
+    ap.add_argument("--lines", type=int, default=3)
+    ap.add_argument("--calls", type=int, default=1)
+    ap.add_argument("--hold-time", type=float, default=5.0)
+    ap.add_argument("--timeout", type=float, default=30.0)
+    a = ap.parse_args()
+
+    family = socket.AF_INET6 if ":" in a.listen else socket.AF_INET
+    ls = socket.socket(family, socket.SOCK_STREAM)
+    ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    ls.bind((a.listen, a.port))
+    ls.listen(64)
+    write_atomic(a.port_file, "%d\n" % ls.getsockname()[1])
+    deadline = time.monotonic() + a.timeout
+    for i in range(a.calls):
+        left = deadline - time.monotonic()
+        r, _, _ = select.select([ls], [], [], max(left, 0))
+        if not r:
+            sys.stderr.write("callrecv: no call within %.0fs\n" % a.timeout)
+            return 1
+        conn, peer = ls.accept()
+        if a.log:
+            with open(a.log, "a") as f:
+                f.write("%.3f %s\n" % (time.monotonic(), peer[0]))
+        if a.mode == "close":
+            conn.close()
+            continue
+        if a.mode == "fdpass":
+            data = read_lines(conn, a.lines, time.monotonic() + 10)
+        else:
+            data = b""
+            until = time.monotonic() + a.hold_time
+            while time.monotonic() < until:
+                r, _, _ = select.select([conn], [], [],
+                                        until - time.monotonic())
+                if not r:
+                    break
+                b = conn.recv(65536)
+                if not b:
+                    break
+                if a.mode == "record":
+                    data += b
+        if a.record:
+            with open(a.record + ("" if a.calls == 1 else ".%d" % i),
+                      "wb") as f:
+                f.write(data)
+        if a.mode == "fdpass":
+            out = socket.socket(fileno=os.dup(1))
+            socket.send_fds(out, [b"\0"], [conn.fileno()])
+            return 0
+        conn.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,210 @@
+# Shared by the scenario tests: TAP output, a throwaway sshd setup, process
+# bookkeeping.  Source it; then call setup_sshd; cleanup runs on exit.
+#
+# Everything lives in one mktemp -d directory; processes are stopped by the
+# PIDs recorded here, never by name; every wait is bounded.
+
+set -u
+
+: "${top_srcdir:?run through make check}"
+: "${top_builddir:?run through make check}"
+: "${SSHD:=/usr/sbin/sshd}"
+PYTHON=/usr/bin/python3
+CALLHOME=$top_builddir/sshd-callhome
+NMS=$top_builddir/ssh-callhome
+CALLRECV=$top_srcdir/tests/helpers/callrecv.py
+NETCONF_STUB=$top_builddir/tests/helpers/netconf-stub
+TEST_USER=callhome-test		# made by .ci/run for the unprivileged runs
+
+tap_n=0
+tap_failed=0
+PIDS=
+MADE_PRIVSEP=
+
+ok() {
+	tap_n=$((tap_n + 1))
+	echo "ok $tap_n - $*"
+}
+
+not_ok() {
+	tap_n=$((tap_n + 1))
+	tap_failed=$((tap_failed + 1))
+	echo "not ok $tap_n - $*"
+}
+
+# check "description" command...: ok when the command succeeds.
+check() {
+	local what=$1
+	shift
+	if "$@"; then ok "$what"; else not_ok "$what"; fi
+}
+
+skip() {
+	tap_n=$((tap_n + 1))
+	echo "ok $tap_n # SKIP $*"
+}
+
+skip_all() {
+	echo "1..0 # SKIP $*"
+	exit 0
+}
+
+diag() {
+	echo "$*" | sed 's/^/# /'
+}
+
+done_testing() {
+	echo "1..$tap_n"
+	[ "$tap_failed" -eq 0 ]
+}
+
+is_root() {
+	[ "$(id -u)" -eq 0 ]
+}
+
+cleanup() {
+	local p
+	for p in $PIDS; do
+		kill -TERM "$p" 2>/dev/null
+	done
+	for p in $PIDS; do
+		wait "$p" 2>/dev/null
+	done
+	[ -n "$MADE_PRIVSEP" ] && rmdir /run/sshd 2>/dev/null
+	[ -n "${T:-}" ] && rm -rf "$T"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+# bg command...: start in the background, remember the PID for cleanup.
+bg() {
+	"$@" <&0 &
+	BGPID=$!
+	PIDS="$PIDS $BGPID"
+}
+
+# wait_for secs test-args...: poll a condition every 0.1 s, bounded.
+wait_for() {
+	local n=$(($1 * 10))
+	shift
+	while [ "$n" -gt 0 ]; do
+		test "$@" && return 0
+		sleep 0.1
+		n=$((n - 1))
+	done
+	return 1
+}
+
+# wait_pid secs pid: wait for a background child, bounded; its status.
+wait_pid() {
+	local n=$(($1 * 10)) pid=$2
+	while [ "$n" -gt 0 ] && kill -0 "$pid" 2>/dev/null; do
+		sleep 0.1
+		n=$((n - 1))
+	done
+	if kill -0 "$pid" 2>/dev/null; then
+		kill -KILL "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+		return 124
+	fi
+	wait "$pid"
+}
+
+# A port nobody listens on (bound, then released).
+free_port() {
+	$PYTHON -c 'import socket,sys
+s=socket.socket(socket.AF_INET6 if ":" in sys.argv[1] else socket.AF_INET)
+s.bind((sys.argv[1],0)); print(s.getsockname()[1])' "${1:-127.0.0.1}"
+}
+
+# Debian's sshd wants its privilege separation directory when run as root.
+ensure_privsep() {
+	if is_root && [ ! -d /run/sshd ]; then
+		mkdir -m 0755 /run/sshd && MADE_PRIVSEP=1
+	fi
+}
+
+# setup_sshd [user]: $T with host keys, a user key, authorized_keys and an
+# sshd_config whose netconf subsystem is the stand-in.  DEVUSER is the
+# account sshd will run as and the client logs in as.
+setup_sshd() {
+	DEVUSER=${1:-$(id -un)}
+	T=$(mktemp -d "${TMPDIR:-/tmp}/callhome-test.XXXXXX") || exit 1
+	chmod 755 "$T"
+	ssh-keygen -q -t ed25519 -N '' -C 'host key' -f "$T/host_ed25519"
+	ssh-keygen -q -t rsa -b 2048 -N '' -C 'host key' -f "$T/host_rsa"
+	ssh-keygen -q -t ed25519 -N '' -C 'nms key' -f "$T/user_key"
+	cp "$T/user_key.pub" "$T/authorized_keys"
+	chmod 644 "$T/authorized_keys"
+	cat >"$T/sshd_config" <<-EOF
+	HostKey $T/host_ed25519
+	HostKey $T/host_rsa
+	AuthorizedKeysFile $T/authorized_keys
+	StrictModes no
+	PubkeyAuthentication yes
+	PasswordAuthentication no
+	KbdInteractiveAuthentication no
+	UsePAM no
+	PidFile none
+	LoginGraceTime 30
+	LogLevel VERBOSE
+	Subsystem netconf $NETCONF_STUB
+	EOF
+	printf '%s\n' 'fleet-secret-42' >"$T/secret"
+	chmod 600 "$T/secret"
+	if [ "$DEVUSER" != "$(id -un)" ]; then
+		chown -R "$DEVUSER" "$T"
+		chmod 600 "$T/host_ed25519" "$T/host_rsa"
+	fi
+	ensure_privsep
+	# A NETCONF client's side: hello, one <get>, close.
+	cat >"$T/client.xml" <<-'EOF'
+	<?xml version="1.0" encoding="UTF-8"?>
+	<hello xmlns="urn:ietf:params:xml:ns:netconf:base:1.0"><capabilities><capability>urn:ietf:params:netconf:base:1.0</capability></capabilities></hello>]]>]]>
+	<rpc message-id="101" xmlns="urn:ietf:params:xml:ns:netconf:base:1.0"><get/></rpc>]]>]]>
+	<rpc message-id="102" xmlns="urn:ietf:params:xml:ns:netconf:base:1.0"><close-session/></rpc>]]>]]>
+	EOF
+}
+
+# as_device cmd...: run as DEVUSER (the device side's account).
+as_device() {
+	if [ "$DEVUSER" = "$(id -un)" ]; then
+		"$@"
+	else
+		runuser -u "$DEVUSER" -- "$@"
+	fi
+}
+
+# The unprivileged account for device-side runs, if this machine has one.
+unprivileged_user() {
+	if ! is_root; then
+		id -un
+	elif getent passwd "$TEST_USER" >/dev/null; then
+		echo "$TEST_USER"
+	fi
+}
+
+# ssh_nms proxycommand [ssh args...]: a stock ssh client as the NMS.
+ssh_nms() {
+	local proxy=$1
+	shift
+	ssh -F /dev/null -i "$T/user_key" -o IdentitiesOnly=yes \
+	    -o BatchMode=yes -o StrictHostKeyChecking=no \
+	    -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR \
+	    -o ConnectTimeout=20 -o ProxyCommand="$proxy" \
+	    -o ProxyUseFdpass=yes "$@"
+}
+
+# expected_preamble id [hostkey-line secret [nul]]: the bytes, built here
+# with printf and openssl, apart from the code under test.
+expected_preamble() {
+	local id=$1 key=${2:-} secret=${3:-} nul=${4:-} hmac
+	printf 'MSG-ID: DEVICE-CONN-INFO\r\nMSG-VER: V1\r\nDEVICE-ID: %s\r\n' "$id"
+	if [ -n "$key" ]; then
+		hmac=$(printf '%s' "$key" | openssl dgst -sha1 -hmac "$secret" |
+		    sed 's/^.*= //')
+		printf 'HOST-KEY: %s' "$key"
+		[ -n "$nul" ] && printf '\0'
+		printf '\r\nHMAC: %s\r\n' "$hmac"
+	fi
+}

@@ -1,0 +1,145 @@
+/* sshd-callhome's command line: defaults, ranges and refusals. */
+#include "config.h"
+
+#include <stdarg.h>
+
+#include "options.h"
+#include "tap.h"
+
+static struct config cfg;
+static char err[512];
+
+static enum options_result
+run(const char *first, ...)
+{
+	char *argv[32];
+	int argc = 0;
+	va_list ap;
+	const char *a;
+
+	argv[argc++] = "sshd-callhome";
+	va_start(ap, first);
+	for (a = first; a != NULL && argc < 31; a = va_arg(ap, const char *))
+		argv[argc++] = (char *)a;
+	va_end(ap);
+	argv[argc] = NULL;
+	options_free(&cfg);
+	return options_parse(argc, argv, &cfg, err, sizeof(err));
+}
+
+static void
+refused(const char *opt, const char *arg, const char *because)
+{
+	ok(run("--device-id=d", opt, "nms", arg, (char *)NULL) ==
+	    OPTIONS_USAGE && strstr(err, because) != NULL,
+	    "%s %s refused (%s)", opt, arg ? arg : "", because);
+	if (strstr(err, because) == NULL)
+		printf("#   message: %s\n", err);
+}
+
+int
+main(void)
+{
+	is_int(run("--device-id=rtr-1", "nms", (char *)NULL), OPTIONS_OK,
+	    "minimal command line");
+	ok(cfg.port == 4334 && cfg.retry == 3 && cfg.timeout == 15 &&
+	    cfg.ka_interval == 15 && cfg.ka_count == 3 &&
+	    cfg.services == SERVICES_NETCONF && cfg.preamble == PREAMBLE_JUNOS &&
+	    cfg.strategy == STRATEGY_IN_ORDER && cfg.backoff_max == 120 &&
+	    cfg.idle_timeout == 0 && !cfg.once,
+	    "defaults are RFC 8071's and Junos'");
+	is_str(cfg.servers[0].name, "nms:4334", "default port applied");
+
+	is_int(run("a:1", "--port=830", "--device-id=x", "[::1]", "b",
+	    (char *)NULL), OPTIONS_OK, "options after servers");
+	is_int(cfg.nservers, 3, "three servers");
+	is_str(cfg.servers[0].name, "a:1", "explicit port kept");
+	is_str(cfg.servers[1].name, "[::1]:830", "--port applies to [::1]");
+
+	is_int(run("--device-id=x", "--sshd-option=LogLevel=DEBUG3",
+	    "--sshd-option", "MaxAuthTries=2", "--preamble=junos-nul",
+	    "--services=any", "--retry=5", "--timeout=2", "--once",
+	    "--keepalive-interval=0", "--keepalive-count=9", "--sshd=/bin/true",
+	    "--sshd-config=/tmp/c", "--secret-file=/s", "--host-key=/k",
+	    "--reconnect-strategy=random", "--state-file=/st",
+	    "--backoff-max=30", "--startup-delay=7", "-v", "-v", "--syslog",
+	    "n", (char *)NULL), OPTIONS_OK, "every option at once");
+	ok(cfg.nsshd_options == 2 &&
+	    strcmp(cfg.sshd_options[1], "MaxAuthTries=2") == 0,
+	    "--sshd-option repeats, in order");
+	ok(cfg.preamble == PREAMBLE_JUNOS_NUL && cfg.services == SERVICES_ANY &&
+	    cfg.retry == 5 && cfg.timeout == 2 && cfg.once &&
+	    cfg.ka_interval == 0 && cfg.ka_count == 9 &&
+	    strcmp(cfg.sshd, "/bin/true") == 0 &&
+	    strcmp(cfg.sshd_config, "/tmp/c") == 0 &&
+	    strcmp(cfg.secret_file, "/s") == 0 &&
+	    strcmp(cfg.host_key_file, "/k") == 0 &&
+	    cfg.strategy == STRATEGY_RANDOM &&
+	    strcmp(cfg.state_file, "/st") == 0 && cfg.backoff_max == 30 &&
+	    cfg.startup_delay == 7 && cfg.verbosity == 2 && cfg.use_syslog,
+	    "every value lands where it belongs");
+
+	is_int(run("--device-id=x", "--periodic=5", "n", (char *)NULL),
+	    OPTIONS_OK, "--periodic");
+	is_int(cfg.idle_timeout, 180, "--periodic implies a 180 s idle timeout");
+	is_int(run("--device-id=x", "--periodic=5", "--idle-timeout=0", "n",
+	    (char *)NULL), OPTIONS_OK, "--idle-timeout=0");
+	is_int(cfg.idle_timeout, 0, "idle timeout can be turned off");
+	is_int(run("--device-id=x", "--daemon", "--pidfile=/p", "n",
+	    (char *)NULL), OPTIONS_OK, "--daemon --pidfile");
+	ok(cfg.daemon && strcmp(cfg.pidfile, "/p") == 0, "daemon, pidfile");
+	is_int(run("-q", "--device-id=x", "n", (char *)NULL), OPTIONS_OK, "-q");
+	is_int(cfg.verbosity, -1, "quiet");
+
+	is_int(run("--help", (char *)NULL), OPTIONS_HELP, "--help");
+	is_int(run("-h", (char *)NULL), OPTIONS_HELP, "-h");
+	is_int(run("--version", (char *)NULL), OPTIONS_VERSION, "--version");
+	is_int(run("-V", (char *)NULL), OPTIONS_VERSION, "-V");
+	ok(strstr(options_usage(), "--device-id") != NULL, "usage text");
+
+	ok(run("nms", (char *)NULL) == OPTIONS_USAGE &&
+	    strstr(err, "--device-id is required") != NULL,
+	    "--device-id is required");
+	ok(run("--device-id=x", (char *)NULL) == OPTIONS_USAGE &&
+	    strstr(err, "no SERVER") != NULL, "a SERVER is required");
+	ok(run("--device-id=", "n", (char *)NULL) == OPTIONS_USAGE &&
+	    strstr(err, "empty") != NULL, "empty device id");
+	ok(run("--device-id=a\nb", "n", (char *)NULL) == OPTIONS_USAGE &&
+	    strstr(err, "control character") != NULL, "LF in the device id");
+	ok(run("--device-id=a\rb", "n", (char *)NULL) == OPTIONS_USAGE,
+	    "CR in the device id");
+	ok(run("--device-id=a\tb", "n", (char *)NULL) == OPTIONS_USAGE,
+	    "TAB in the device id");
+	ok(run("--device-id=x", "n:99999", (char *)NULL) == OPTIONS_USAGE &&
+	    strstr(err, "n:99999") != NULL, "bad SERVER named in the error");
+	ok(run("--device-id=x", "--bogus", "n", (char *)NULL) ==
+	    OPTIONS_USAGE && strstr(err, "--bogus") != NULL,
+	    "unknown long option named");
+	ok(run("--device-id=x", "-Z", "n", (char *)NULL) == OPTIONS_USAGE &&
+	    strstr(err, "-Z") != NULL, "unknown short option named");
+	ok(run("n", "--device-id", (char *)NULL) == OPTIONS_USAGE &&
+	    strstr(err, "needs a value") != NULL, "missing value");
+
+	refused("--port=0", NULL, "from 1 to 65535");
+	refused("--port=65536", NULL, "from 1 to 65535");
+	refused("--retry=0", NULL, "from 1 to 100");
+	refused("--retry=x", NULL, "--retry=x");
+	refused("--timeout=0", NULL, "from 1 to 3600");
+	refused("--timeout=-1", NULL, "from 1 to 3600");
+	refused("--keepalive-interval=3601", NULL, "from 0 to 3600");
+	refused("--keepalive-count=0", NULL, "from 1 to 100");
+	refused("--backoff-max=0", NULL, "from 1 to 86400");
+	refused("--startup-delay=86401", NULL, "from 0 to 86400");
+	refused("--periodic=0", NULL, "from 1 to 10080");
+	refused("--idle-timeout=x", NULL, "from 0 to 86400");
+	refused("--preamble=cisco", NULL, "unknown value");
+	refused("--services=shell", NULL, "unknown value");
+	refused("--reconnect-strategy=roundrobin", NULL, "unknown value");
+	refused("--sshd=sshd", NULL, "absolute path");
+	refused("--sshd-option=-d", NULL, "not an sshd_config option");
+	refused("--sshd-option=A=b\nC", NULL, "not an sshd_config option");
+	refused("--secret-file=", NULL, "empty value");
+	refused("--once", "--periodic=1", "exclude each other");
+	options_free(&cfg);
+	return done_testing();
+}

@@ -1,0 +1,73 @@
+/* Server order and backoff, with the random source under the test's control. */
+#include "config.h"
+
+#include "policy.h"
+#include "tap.h"
+
+static int mode;	/* 0: always the top of the range, 1: always 0 */
+static uint32_t last_upper;
+
+static uint32_t
+fake_random(uint32_t upper)
+{
+	last_upper = upper;
+	return mode == 0 ? upper - 1 : 0;
+}
+
+int
+main(void)
+{
+	struct policy p;
+	unsigned int d, prev = 0, i;
+	int grew = 1;
+
+	policy_init(&p, 3, STRATEGY_IN_ORDER, 120000, 60000, fake_random);
+	is_int(policy_first(&p), 0, "in-order starts at the first server");
+	policy_session_ended(&p, 2, 3600000);
+	is_int(policy_first(&p), 0, "in-order returns to the first server");
+
+	policy_init(&p, 3, STRATEGY_STICKY, 120000, 60000, fake_random);
+	is_int(policy_first(&p), 0, "sticky with no history starts at 0");
+	policy_session_ended(&p, 2, 3600000);
+	is_int(policy_first(&p), 2, "sticky starts at the last good server");
+
+	policy_init(&p, 3, STRATEGY_RANDOM, 120000, 60000, fake_random);
+	mode = 0;
+	is_int(policy_first(&p), 2, "random uses the random source");
+	is_int(last_upper, 3, "... over all servers");
+
+	policy_init(&p, 1, STRATEGY_IN_ORDER, 120000, 60000, fake_random);
+	mode = 0;
+	for (i = 0; i < 12; i++) {
+		d = policy_pass_failed(&p);
+		if (i > 0 && d < prev && d != 120000)
+			grew = 0;
+		prev = d;
+	}
+	ok(grew, "backoff windows grow");
+	is_int(d, 120000, "backoff is capped at --backoff-max");
+	policy_init(&p, 1, STRATEGY_IN_ORDER, 120000, 60000, fake_random);
+	is_int(policy_pass_failed(&p), 1000, "first window is about 1 s");
+	is_int(policy_pass_failed(&p), 2000, "then 2 s");
+	is_int(policy_pass_failed(&p), 4000, "then 4 s");
+	mode = 1;
+	is_int(policy_pass_failed(&p), 0, "full jitter reaches down to 0");
+	is_int(last_upper, 8001, "... over [0, 8 s]");
+
+	mode = 0;
+	d = policy_session_ended(&p, 0, 500);
+	is_int(d, 16000, "a session that died at once keeps backing off");
+	d = policy_session_ended(&p, 0, 60000);
+	ok(d <= 1000 && last_upper == 1001,
+	    "a healthy session resets backoff, re-dial jittered within 1 s");
+	is_int(p.failures, 0, "failures reset");
+
+	for (i = 0; i < 100; i++)
+		policy_pass_failed(&p);
+	is_int(policy_window_ms(&p), 120000, "no overflow after many failures");
+
+	is_int(policy_startup_ms(&p, 0), 0, "no startup delay by default");
+	mode = 0;
+	is_int(policy_startup_ms(&p, 30), 30000, "startup delay up to 30 s");
+	return done_testing();
+}
