@@ -58,17 +58,21 @@ hostkey_load(const char *path, char *out, size_t outsz, char *err,
 	char buf[PREAMBLE_KEY_MAX * 2];
 	const char *why;
 	size_t len;
+	int ret = -1;
 
 	if (file_read(path, 0, buf, sizeof(buf), &len, err, errlen) == -1)
 		return -1;
-	if (memchr(buf, '\0', len) != NULL) {
+	if (memchr(buf, '\0', len) != NULL)
 		snprintf(err, errlen, "%s: not a public key file (binary data)",
 		    path);
-		return -1;
-	}
-	if (hostkey_parse(buf, out, outsz, &why) == -1) {
+	else if (strstr(buf, "PRIVATE KEY-----") != NULL)
+		snprintf(err, errlen, "%s: is a private key; name the public "
+		    "key (.pub) file", path);
+	else if (hostkey_parse(buf, out, outsz, &why) == -1)
 		snprintf(err, errlen, "%s: %s", path, why);
-		return -1;
-	}
-	return 0;
+	else
+		ret = 0;
+	/* A private key given by mistake must not linger in memory. */
+	explicit_bzero(buf, sizeof(buf));
+	return ret;
 }

@@ -208,3 +208,27 @@ expected_preamble() {
 		printf '\r\nHMAC: %s\r\n' "$hmac"
 	fi
 }
+
+# session name lines 'ssh args' [sshd-callhome options...]: one call home
+# through the oracle listener; ssh's output in $T/out and $T/ssh.err,
+# sshd-callhome's status in $RC and its log in $T/callhome.err.
+session() {
+	local name=$1 lines=$2 sshargs=$3 sshpid port
+	shift 3
+	rm -f "$T/port" "$T/pre" "$T/out"
+	# shellcheck disable=SC2086
+	bg ssh_nms "$PYTHON $CALLRECV --port-file $T/port --record $T/pre \
+	    --lines $lines" $sshargs <"${SSH_STDIN:-/dev/null}" >"$T/out" \
+	    2>"$T/ssh.err"
+	sshpid=$BGPID
+	if ! wait_for 10 -s "$T/port"; then
+		not_ok "$name: listener up"
+		return 1
+	fi
+	port=$(cat "$T/port")
+	as_device "$CALLHOME" --once --device-id=rtr-1 \
+	    --sshd-config="$T/sshd_config" --retry=1 --timeout=5 "$@" \
+	    "127.0.0.1:$port" 2>"$T/callhome.err"
+	RC=$?
+	wait_pid 30 "$sshpid"
+}
