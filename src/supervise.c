@@ -372,12 +372,14 @@ supervise(const struct config *cfg, struct sshdcfg *sc)
 			r.delay_ms = policy_pass_failed(&r.policy);
 			log_info("no server took the call; next pass in %u.%03us",
 			    r.delay_ms / 1000, r.delay_ms % 1000);
-			status_set("backing off %us", r.delay_ms / 1000);
+			status_set("backing off %u.%us", r.delay_ms / 1000,
+			    r.delay_ms % 1000 / 100);
 			pause_ms(r.delay_ms);
 			continue;
 		}
 		if (period > 0 && (next = r.started + period - now_ms()) >
 		    (long long)r.delay_ms) {
+			log_info("periodic: next call in %llds", next / 1000);
 			status_set("next call in %llds", next / 1000);
 			pause_ms(next);
 		} else if (r.delay_ms > 0) {

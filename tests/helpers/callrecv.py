@@ -9,6 +9,8 @@ exactly as they arrived, and then, per --mode:
   close   close each call at once (a server that accepts and drops)
   hold    keep each call open until the peer closes it or --hold-time
   record  read what the peer sends for --hold-time, record it all
+  blackhole  accept nothing: the queue is kept full, so that a connect
+          hangs as it would towards a dropped route (Linux drops the SYN)
 
 The port is written to --port-file once listening; one line per accepted
 call ("<monotonic seconds> <peer>") goes to --log.
@@ -54,7 +56,8 @@ def main():
     ap.add_argument("--record", help="file for the bytes of each call")
     ap.add_argument("--log", help="one line per accepted call")
     ap.add_argument("--mode", default="fdpass",
-                    choices=["fdpass", "close", "hold", "record"])
+                    choices=["fdpass", "close", "hold", "record",
+                             "blackhole"])
     ap.add_argument("--lines", type=int, default=3)
     ap.add_argument("--calls", type=int, default=1)
     ap.add_argument("--hold-time", type=float, default=5.0)
@@ -65,6 +68,20 @@ def main():
     ls = socket.socket(family, socket.SOCK_STREAM)
     ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     ls.bind((a.listen, a.port))
+    if a.mode == "blackhole":
+        ls.listen(0)
+        fill = []
+        for _ in range(2):
+            c = socket.socket(family, socket.SOCK_STREAM)
+            c.setblocking(False)
+            try:
+                c.connect(ls.getsockname()[:2])
+            except BlockingIOError:
+                pass
+            fill.append(c)
+        write_atomic(a.port_file, "%d\n" % ls.getsockname()[1])
+        time.sleep(a.timeout)
+        return 0
     ls.listen(64)
     write_atomic(a.port_file, "%d\n" % ls.getsockname()[1])
     deadline = time.monotonic() + a.timeout

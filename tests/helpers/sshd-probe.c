@@ -8,6 +8,8 @@
 
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 
 #include <dirent.h>
 #include <limits.h>
@@ -23,7 +25,7 @@ int
 main(int argc, char *argv[])
 {
 	const char *cfg = NULL;
-	char path[PATH_MAX], link[64], target[1024];
+	char path[PATH_MAX], link[300], target[1024];
 	struct sockaddr_storage ss;
 	socklen_t sslen = sizeof(ss);
 	struct dirent *de;
@@ -71,6 +73,27 @@ main(int argc, char *argv[])
 			fprintf(fp, "fd0-family %s\n", ss.ss_family == AF_INET ?
 			    "inet" : ss.ss_family == AF_INET6 ? "inet6" :
 			    "other");
+		{
+			static const struct { int level, name; const char *s; }
+			    opts[] = {
+				{ SOL_SOCKET, SO_KEEPALIVE, "so-keepalive" },
+				{ IPPROTO_TCP, TCP_KEEPIDLE, "tcp-keepidle" },
+				{ IPPROTO_TCP, TCP_KEEPINTVL, "tcp-keepintvl" },
+				{ IPPROTO_TCP, TCP_KEEPCNT, "tcp-keepcnt" },
+				{ IPPROTO_TCP, TCP_USER_TIMEOUT,
+				    "tcp-user-timeout" },
+			};
+			size_t k;
+
+			for (k = 0; k < sizeof(opts) / sizeof(opts[0]); k++) {
+				int v = -1;
+				socklen_t vl = sizeof(v);
+
+				getsockopt(0, opts[k].level, opts[k].name, &v,
+				    &vl);
+				fprintf(fp, "%s %d\n", opts[k].s, v);
+			}
+		}
 		{
 			struct sigaction sa;
 			sigset_t cur;

@@ -6,7 +6,7 @@
 # Over 127.0.0.1 and ::1, with each preamble style, as this user and (when
 # the machine has one) as an unprivileged account.
 
-. "$top_srcdir/tests/scenarios/lib.sh"
+. "${top_srcdir:?run through make check}/tests/scenarios/lib.sh"
 
 # call_home name listen lines [sshd-callhome options...]
 call_home() {

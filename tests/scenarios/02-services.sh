@@ -2,7 +2,7 @@
 # 02: --services=netconf offers NETCONF and nothing else, whatever the
 # client asks for; --services=any leaves sshd_config in charge.
 
-. "$top_srcdir/tests/scenarios/lib.sh"
+. "${top_srcdir:?run through make check}/tests/scenarios/lib.sh"
 
 setup_sshd
 

@@ -2,7 +2,7 @@
 # 03: bad input gets a clear message naming the problem and a documented
 # exit status: 64 usage, 78 configuration, 69 no server took the call.
 
-. "$top_srcdir/tests/scenarios/lib.sh"
+. "${top_srcdir:?run through make check}/tests/scenarios/lib.sh"
 
 setup_sshd
 
@@ -67,6 +67,18 @@ expect "refused" 69 "127.0.0.1:$port [127.0.0.1]: Connection refused" \
     $base --once --retry=2 --timeout=2 127.0.0.1:$port
 check "refused: one log line per attempt" \
     test "$(grep -c 'Connection refused' "$T/err")" -eq 2
+expect "--port applies" 69 "127.0.0.1:$port [127.0.0.1]: Connection refused" \
+    $base --once --retry=1 --timeout=2 --port="$port" 127.0.0.1
+expect "-q: only the final error" 69 "no server took the call" \
+    $base --once --retry=1 --timeout=2 -q 127.0.0.1:$port
+check "-q: no per-attempt lines" sh -c "! grep -q refused '$T/err'"
+listener H blackhole
+t0=$EPOCHREALTIME
+expect "--timeout bounds a hanging connect" 69 "connection timed out" \
+    $base --once --retry=1 --timeout=2 127.0.0.1:"$PORT_H"
+check "--timeout: gave up after about 2 s" \
+    awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { exit !(b - a < 6) }'
+stop_listener H
 expect "unresolvable" 69 "nonexistent.invalid:4334: cannot resolve" $base \
     --once --retry=1 --timeout=2 nonexistent.invalid
 

@@ -4,7 +4,7 @@
 # nowhere, the systemd variables are gone, fds 0 and 1 are the very TCP
 # socket, there is nothing above fd 2, and sshd leads its own session.
 
-. "$top_srcdir/tests/scenarios/lib.sh"
+. "${top_srcdir:?run through make check}/tests/scenarios/lib.sh"
 
 setup_sshd
 PROBE=$top_builddir/tests/helpers/sshd-probe
@@ -14,7 +14,8 @@ SSH_STDIN=$T/client.xml NOTIFY_SOCKET=$T/notify WATCHDOG_PID=1 \
     WATCHDOG_USEC=1000000 LISTEN_PID=1 LISTEN_FDS=1 LISTEN_FDNAMES=x \
     CREDENTIALS_DIRECTORY=$T CALLHOME_CANARY=kept \
     session "probe" 5 "-s device netconf" --sshd="$PROBE" \
-    --secret-file="$T/secret" 3<"$T/secret" 7<"$T/secret"
+    --secret-file="$T/secret" --keepalive-interval=7 --keepalive-count=2 \
+    --sshd-option=LogLevel=DEBUG1 3<"$T/secret" 7<"$T/secret"
 
 check "the probe ran and reported" test -s "$P"
 check "the session still worked through it" \
@@ -46,4 +47,23 @@ check "sshd is exec'd by absolute path with -i" \
 check "-e: sshd logs to our stderr in the foreground" grep -qx 'argv -e' "$P"
 check "sshd's log reached our stderr" \
     grep -q 'Accepted publickey' "$T/callhome.err"
+
+# Keepalives: sshd's, and the socket's own.
+args=$(sed -n 's/^argv //p' "$P" | tr '\n' ' ')
+diag "sshd $args"
+check "--keepalive-interval/--keepalive-count reach sshd" \
+    sh -c "echo '$args' | grep -q -- '-o ClientAliveInterval=7 -o ClientAliveCountMax=2'"
+check "--sshd-option comes before the derived options, so it wins" \
+    sh -c "echo '$args' | grep -q -- '-o LogLevel=DEBUG1 -o ClientAliveInterval=7'"
+check "TCP keepalive is on" grep -qx 'so-keepalive 1' "$P"
+check "TCP keepalive idle = probe interval = 7 s" \
+    sh -c "grep -qx 'tcp-keepidle 7' '$P' && grep -qx 'tcp-keepintvl 7' '$P'"
+check "TCP keepalive probes = 2" grep -qx 'tcp-keepcnt 2' "$P"
+check "TCP_USER_TIMEOUT = 7 s x (2 + 1)" grep -qx 'tcp-user-timeout 21000' "$P"
+
+# --syslog: our lines leave stderr, and sshd is not told to use it.
+session "syslog" 3 "device true" --sshd="$PROBE" --services=any --syslog
+check "--syslog: sshd gets no -e" sh -c "! grep -qx 'argv -e' '$P'"
+check "--syslog: nothing of ours on stderr" \
+    sh -c "! grep -q 'sshd-callhome:' '$T/callhome.err'"
 done_testing

@@ -232,3 +232,148 @@ session() {
 	RC=$?
 	wait_pid 30 "$sshpid"
 }
+
+# Persistent runs: listeners that log each call, and a supervisor whose
+# stderr lines are stamped with the time they arrived.
+
+stamp() {
+	local l
+	while IFS= read -r l; do
+		printf '%s %s\n' "$EPOCHREALTIME" "$l"
+	done
+}
+
+# listener name mode [callrecv options...]: $T/name.port, $T/name.log.
+listener() {
+	local name=$1 mode=$2
+	shift 2
+	rm -f "$T/$name.port"
+	bg $PYTHON "$CALLRECV" --mode "$mode" --port-file "$T/$name.port" \
+	    --log "$T/$name.log" --calls 100 --timeout 300 "$@"
+	eval "LPID_$name=$BGPID"
+	wait_for 10 -s "$T/$name.port" || { not_ok "listener $name up"; return 1; }
+	eval "PORT_$name=$(cat "$T/$name.port")"
+}
+
+stop_listener() {
+	local pid
+	eval "pid=\$LPID_$1"
+	kill "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+}
+
+# calls name: how many calls the listener has taken.
+calls() {
+	if [ -f "$T/$1.log" ]; then wc -l <"$T/$1.log"; else echo 0; fi
+}
+
+# wait_calls secs name n: until the listener has taken n calls.
+wait_calls() {
+	local n=$(($1 * 10))
+	while [ "$n" -gt 0 ]; do
+		[ "$(calls "$2")" -ge "$3" ] && return 0
+		sleep 0.1
+		n=$((n - 1))
+	done
+	return 1
+}
+
+# wait_until secs command...: run the command every 0.1 s until it succeeds.
+wait_until() {
+	local n=$(($1 * 10))
+	shift
+	while [ "$n" -gt 0 ]; do
+		"$@" && return 0
+		sleep 0.1
+		n=$((n - 1))
+	done
+	return 1
+}
+
+# wait_log secs pattern: until the supervisor has logged a matching line.
+wait_log() {
+	wait_until "$1" grep -qF -- "$2" "$T/ch.log"
+}
+
+# start_callhome [options...] servers...: a persistent sshd-callhome.
+start_callhome() {
+	: >"$T/ch.log"
+	bg "$CALLHOME" --device-id=rtr-1 --sshd-config="$T/sshd_config" "$@" \
+	    2> >(stamp >>"$T/ch.log")
+	CHPID=$BGPID
+}
+
+# stop_callhome: SIGTERM, bounded wait; its status in $RC.
+stop_callhome() {
+	kill -TERM "$CHPID" 2>/dev/null
+	wait_pid 10 "$CHPID"
+	RC=$?
+}
+
+# no_zombies pid: no child of pid is a zombie.
+no_zombies() {
+	! ps --ppid "$1" -o stat= 2>/dev/null | grep -q Z
+}
+
+# gone pid: no such process, not even a zombie.
+gone() {
+	[ -z "$(ps -o pid= -p "$1" 2>/dev/null)" ]
+}
+
+# --- Added for the management-side (ssh-callhome) scenarios. ---
+
+FAKEDEV=$top_srcdir/tests/helpers/fakedev.py
+
+# wait_until secs command...: poll a command every 0.1 s, bounded.
+wait_until() {
+	local n=$(($1 * 10))
+	shift
+	while [ "$n" -gt 0 ]; do
+		"$@" && return 0
+		sleep 0.1
+		n=$((n - 1))
+	done
+	return 1
+}
+
+# listening port [hexaddr]: a TCP socket listens on port (on any address,
+# or on the /proc/net/tcp* address given, e.g. 0100007F for 127.0.0.1),
+# without connecting to it.  Linux only.
+listening() {
+	local hex
+	hex=$(printf '%04X' "$1")
+	cat /proc/net/tcp /proc/net/tcp6 2>/dev/null | awk -v p="$hex" \
+	    -v a="${2:-}" '$4 == "0A" { split($2, la, ":");
+		if (la[2] == p && (a == "" || la[1] == a)) f = 1 }
+	    END { exit !f }'
+}
+
+# have_ipv6: the loopback ::1 can be bound here.
+have_ipv6() {
+	$PYTHON -c 'import socket
+s = socket.socket(socket.AF_INET6); s.bind(("::1", 0))' 2>/dev/null
+}
+
+# ssh_nms_kh knownhosts alias fdpass proxycommand [ssh args...]: a stock
+# ssh client that checks the device's host key strictly against
+# knownhosts under the name alias ("" for none: ssh's host name), with
+# ProxyUseFdpass=fdpass (yes or no).  knownhosts "none": no checking.
+ssh_nms_kh() {
+	local kh=$1 alias=$2 fdpass=$3 proxy=$4 strict=yes
+	shift 4
+	if [ "$kh" = none ]; then
+		kh=/dev/null
+		strict=no
+	fi
+	ssh -F /dev/null -i "$T/user_key" -o IdentitiesOnly=yes \
+	    -o BatchMode=yes -o StrictHostKeyChecking="$strict" \
+	    -o UserKnownHostsFile="$kh" -o GlobalKnownHostsFile=/dev/null \
+	    ${alias:+-o HostKeyAlias="$alias"} -o LogLevel=ERROR \
+	    -o ConnectTimeout=20 -o ProxyCommand="$proxy" \
+	    -o ProxyUseFdpass="$fdpass" "$@"
+}
+
+# pubkey file: "<type> <base64>" of an OpenSSH public key file.
+pubkey() {
+	cut -d' ' -f1,2 "$1"
+}
