@@ -8,12 +8,47 @@
 #include "hostkey.h"
 #include "secret.h"
 
+/*
+ * The key sshd will offer that the NMS most likely wants: an ed25519 key
+ * if sshd has one, else the first of its keys whose .pub can be read.
+ */
+static int
+sshd_hostkey(const struct sshdcfg *sc, char *out, size_t outsz, char *err,
+    size_t errlen)
+{
+	char path[SSHDCFG_PATH + 8], key[PREAMBLE_KEY_MAX + 1], e[512];
+	int i, found = 0;
+
+	if (sc == NULL || sc->nhostkeys == 0) {
+		snprintf(err, errlen, "sshd names no host key; use --host-key");
+		return -1;
+	}
+	for (i = 0; i < sc->nhostkeys; i++) {
+		snprintf(path, sizeof(path), "%s.pub", sc->hostkey[i]);
+		if (hostkey_load(path, key, sizeof(key), e, sizeof(e)) == -1) {
+			if (!found && i == 0)
+				snprintf(err, errlen, "%s", e);
+			continue;
+		}
+		if (!found || strncmp(key, "ssh-ed25519 ", 12) == 0)
+			strlcpy(out, key, outsz);
+		found = 1;
+		if (strncmp(key, "ssh-ed25519 ", 12) == 0)
+			break;
+	}
+	if (!found) {
+		strlcat(err, "; no public key of sshd's host keys can be read "
+		    "(use --host-key)", errlen);
+		return -1;
+	}
+	return 0;
+}
+
 int
 announce_build(const struct config *cfg, const struct sshdcfg *sc,
     struct announce *an, char *err, size_t errlen)
 {
-	char hmac[PREAMBLE_HMAC_HEX + 1], path[SSHDCFG_PATH + 8];
-	const char *keyfile = cfg->host_key_file, *priv;
+	char hmac[PREAMBLE_HMAC_HEX + 1];
 	struct secret secret;
 	int ret = -1;
 
@@ -29,16 +64,10 @@ announce_build(const struct config *cfg, const struct sshdcfg *sc,
 		return 0;
 	}
 
-	if (keyfile == NULL) {
-		if (sc == NULL || (priv = sshdcfg_pick_hostkey(sc)) == NULL) {
-			snprintf(err, errlen, "sshd names no host key; "
-			    "use --host-key");
-			return -1;
-		}
-		snprintf(path, sizeof(path), "%s.pub", priv);
-		keyfile = path;
-	}
-	if (hostkey_load(keyfile, an->host_key, sizeof(an->host_key), err,
+	if (cfg->host_key_file != NULL ?
+	    hostkey_load(cfg->host_key_file, an->host_key,
+	    sizeof(an->host_key), err, errlen) == -1 :
+	    sshd_hostkey(sc, an->host_key, sizeof(an->host_key), err,
 	    errlen) == -1)
 		return -1;
 	if (secret_load(cfg->secret_file, &secret, err, errlen) == -1)

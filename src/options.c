@@ -352,6 +352,11 @@ options_parse(int argc, char *argv[], struct config *cfg, char *err,
 	}
 	if (cfg->idle_timeout == -1)
 		cfg->idle_timeout = cfg->periodic ? DEFAULT_IDLE_TIMEOUT : 0;
+	if (cfg->secret_file != NULL && cfg->preamble == PREAMBLE_NONE) {
+		snprintf(err, errlen, "--secret-file needs a preamble to carry "
+		    "the HMAC; it makes no sense with --preamble=none");
+		goto usage;
+	}
 	if (cfg->once && cfg->periodic) {
 		snprintf(err, errlen, "--once and --periodic exclude each other");
 		goto usage;

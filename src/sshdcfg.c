@@ -53,21 +53,6 @@ sshdcfg_parse(const char *text, struct sshdcfg *sc)
 	}
 }
 
-/* The ed25519 key if there is one (small, modern), else the first. */
-const char *
-sshdcfg_pick_hostkey(const struct sshdcfg *sc)
-{
-	int i;
-
-	for (i = 0; i < sc->nhostkeys; i++) {
-		const char *p = strrchr(sc->hostkey[i], '/');
-
-		if (strstr(p != NULL ? p : sc->hostkey[i], "ed25519") != NULL)
-			return sc->hostkey[i];
-	}
-	return sc->nhostkeys > 0 ? sc->hostkey[0] : NULL;
-}
-
 /*
  * Run argv (sshd -T ...) and parse what it prints.  On failure err holds
  * the first line sshd wrote to stderr, which names the problem.

@@ -18,8 +18,6 @@ struct sshdcfg {
 };
 
 void	sshdcfg_parse(const char *text, struct sshdcfg *sc);
-const char *
-	sshdcfg_pick_hostkey(const struct sshdcfg *sc);
 int	sshdcfg_query(char *const argv[], struct sshdcfg *sc, char *err,
 	    size_t errlen);
 

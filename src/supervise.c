@@ -212,6 +212,7 @@ struct run {
 	int			 status;	/* of the last session */
 	long long		 started;	/* of the last session */
 	unsigned int		 delay_ms;
+	int			 redial_now;	/* SIGUSR1: skip any wait */
 };
 
 static enum outcome
@@ -253,7 +254,7 @@ run_session(struct run *r, size_t idx, int fd, const char *peer)
 	}
 	t0 = now_ms();
 	r->started = t0;
-	if (cfg->strategy == STRATEGY_STICKY && cfg->state_file != NULL)
+	if (cfg->state_file != NULL)
 		state_save(cfg->state_file, sv);
 	log_info("%s [%s]: session started, sshd pid %ld", sv->name, peer,
 	    (long)pid);
@@ -279,12 +280,15 @@ run_session(struct run *r, size_t idx, int fd, const char *peer)
 	log_info("%s [%s]: session ended after %lld.%03llds: %s", sv->name,
 	    peer, dt / 1000, dt % 1000, how);
 	r->status = status;
-	r->delay_ms = policy_session_ended(&r->policy, idx,
-	    (unsigned long long)dt);
 	if (got_usr1) {
+		/* The operator asked for a new call: now, and no penalty. */
 		got_usr1 = 0;
-		r->delay_ms = 0;	/* the operator asked for a new call */
-	}
+		r->redial_now = 1;
+		r->policy.last_good = (long)idx;
+		r->delay_ms = 0;
+	} else
+		r->delay_ms = policy_session_ended(&r->policy, idx,
+		    (unsigned long long)dt);
 	return OUT_SESSION;
 }
 
@@ -375,6 +379,10 @@ supervise(const struct config *cfg, struct sshdcfg *sc)
 			status_set("backing off %u.%us", r.delay_ms / 1000,
 			    r.delay_ms % 1000 / 100);
 			pause_ms(r.delay_ms);
+			continue;
+		}
+		if (r.redial_now) {
+			r.redial_now = 0;
 			continue;
 		}
 		if (period > 0 && (next = r.started + period - now_ms()) >

@@ -9,6 +9,8 @@ exactly as they arrived, and then, per --mode:
   close   close each call at once (a server that accepts and drops)
   hold    keep each call open until the peer closes it or --hold-time
   record  read what the peer sends for --hold-time, record it all
+  garbage send junk instead of an SSH banner, then hold like hold
+  reset   close each call with a TCP reset (SO_LINGER 0)
   blackhole  accept nothing: the queue is kept full, so that a connect
           hangs as it would towards a dropped route (Linux drops the SYN)
 
@@ -20,6 +22,7 @@ import argparse
 import os
 import select
 import socket
+import struct
 import sys
 import time
 
@@ -57,7 +60,7 @@ def main():
     ap.add_argument("--log", help="one line per accepted call")
     ap.add_argument("--mode", default="fdpass",
                     choices=["fdpass", "close", "hold", "record",
-                             "blackhole"])
+                             "blackhole", "garbage", "reset"])
     ap.add_argument("--lines", type=int, default=3)
     ap.add_argument("--calls", type=int, default=1)
     ap.add_argument("--hold-time", type=float, default=5.0)
@@ -98,6 +101,13 @@ def main():
         if a.mode == "close":
             conn.close()
             continue
+        if a.mode == "reset":
+            conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                            struct.pack("ii", 1, 0))
+            conn.close()
+            continue
+        if a.mode == "garbage":
+            conn.sendall(b"HTTP/1.1 400 Bad Request\r\n\r\n\x00\xff" * 4)
         if a.mode == "fdpass":
             data = read_lines(conn, a.lines, time.monotonic() + 10)
         else:
@@ -108,7 +118,10 @@ def main():
                                         until - time.monotonic())
                 if not r:
                     break
-                b = conn.recv(65536)
+                try:
+                    b = conn.recv(65536)
+                except OSError:
+                    break
                 if not b:
                     break
                 if a.mode == "record":

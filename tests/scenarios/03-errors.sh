@@ -51,9 +51,24 @@ expect "missing --host-key" 78 "$T/nokey.pub: No such file" $base \
 expect "private key as --host-key" 78 "is a private key" $base \
     --secret-file="$T/secret" --host-key="$T/host_ed25519" 127.0.0.1:$port
 mv "$T/host_ed25519.pub" "$T/moved.pub"
-expect "sshd's host key has no .pub" 78 "host_ed25519.pub: No such file" \
+"$CALLHOME" $base --check --secret-file="$T/secret" 127.0.0.1:$port \
+    >"$T/out" 2>&1
+check "sshd's ed25519 key has no .pub: the RSA key is announced" \
+    grep -q '^HOST-KEY: ssh-rsa ' "$T/out"
+mv "$T/host_rsa.pub" "$T/moved_rsa.pub"
+expect "none of sshd's host keys has a .pub" 78 \
+    "no public key of sshd's host keys can be read (use --host-key)" \
     $base --secret-file="$T/secret" 127.0.0.1:$port
 mv "$T/moved.pub" "$T/host_ed25519.pub"
+mv "$T/moved_rsa.pub" "$T/host_rsa.pub"
+# The key type decides, not the file name.
+cp "$T/host_ed25519" "$T/zz_key"
+cp "$T/host_ed25519.pub" "$T/zz_key.pub"
+"$CALLHOME" --device-id=rtr-1 --sshd-config="$T/sshd_config" --check \
+    --sshd-option=HostKey="$T/host_rsa" --sshd-option=HostKey="$T/zz_key" \
+    --secret-file="$T/secret" 127.0.0.1:$port >"$T/out" 2>&1
+check "an ed25519 key is preferred whatever its file is called" \
+    grep -q '^HOST-KEY: ssh-ed25519 ' "$T/out"
 expect "sshd missing" 78 "cannot execute sshd $T/no-sshd" $base \
     --sshd="$T/no-sshd" 127.0.0.1:$port
 printf 'NoSuchKeyword yes\n' >"$T/broken_config"

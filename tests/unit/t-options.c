@@ -30,9 +30,17 @@ run(const char *first, ...)
 static void
 refused(const char *opt, const char *arg, const char *because)
 {
+	char shown[128];
+	size_t i;
+
+	/* A TAP line must stay one line. */
+	strlcpy(shown, opt, sizeof(shown));
+	for (i = 0; shown[i] != '\0'; i++)
+		if (shown[i] == '\n' || shown[i] == '\r')
+			shown[i] = '?';
 	ok(run("--device-id=d", opt, "nms", arg, (char *)NULL) ==
 	    OPTIONS_USAGE && strstr(err, because) != NULL,
-	    "%s %s refused (%s)", opt, arg ? arg : "", because);
+	    "%s %s refused (%s)", shown, arg ? arg : "", because);
 	if (strstr(err, because) == NULL)
 		printf("#   message: %s\n", err);
 }
@@ -140,6 +148,7 @@ main(void)
 	refused("--sshd-option=A=b\nC", NULL, "not an sshd_config option");
 	refused("--secret-file=", NULL, "empty value");
 	refused("--once", "--periodic=1", "exclude each other");
+	refused("--secret-file=/s", "--preamble=none", "--preamble=none");
 	options_free(&cfg);
 	return done_testing();
 }
