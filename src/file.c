@@ -27,7 +27,9 @@ file_read(const char *path, int flags, void *buf, size_t bufsz, size_t *len,
 	int fd, ret = -1;
 
 	*len = 0;
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) == -1) {
+	/* O_NONBLOCK: a FIFO must not hang us before fstat() refuses it. */
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)) ==
+	    -1) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		goto err0;
 	}

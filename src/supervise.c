@@ -307,8 +307,12 @@ pass(struct run *r)
 	o.timeout_ms = cfg->timeout * 1000;
 	o.ka_idle = cfg->ka_interval;
 	o.ka_count = cfg->ka_count;
-	/* Unacknowledged data for as long as sshd's keepalive allows. */
-	o.user_timeout_ms = cfg->ka_interval * (cfg->ka_count + 1) * 1000U;
+	/*
+	 * sshd 9.2 checks for a silent client in whole seconds and may let a
+	 * probe slip by one interval, so it drops a dead peer within
+	 * 2 x interval x (count + 1) s; unacknowledged data may wait as long.
+	 */
+	o.user_timeout_ms = 2U * cfg->ka_interval * (cfg->ka_count + 1) * 1000U;
 	o.waitmask = &waitmask;
 
 	first = policy_first(&r->policy);

@@ -59,7 +59,8 @@ check "TCP keepalive is on" grep -qx 'so-keepalive 1' "$P"
 check "TCP keepalive idle = probe interval = 7 s" \
     sh -c "grep -qx 'tcp-keepidle 7' '$P' && grep -qx 'tcp-keepintvl 7' '$P'"
 check "TCP keepalive probes = 2" grep -qx 'tcp-keepcnt 2' "$P"
-check "TCP_USER_TIMEOUT = 7 s x (2 + 1)" grep -qx 'tcp-user-timeout 21000' "$P"
+check "TCP_USER_TIMEOUT = 2 x 7 s x (2 + 1)" \
+    grep -qx 'tcp-user-timeout 42000' "$P"
 
 # --syslog: our lines leave stderr, and sshd is not told to use it.
 session "syslog" 3 "device true" --sshd="$PROBE" --services=any --syslog

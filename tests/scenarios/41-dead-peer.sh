@@ -1,0 +1,126 @@
+#!/bin/bash
+# 41: the NMS vanishes mid-session, silently: no FIN, no RST.  sshd's
+# keepalive (and TCP_USER_TIMEOUT) must end the session within
+# interval x (count + 1) seconds, and the next call must reach the second
+# server soon after.  As root: two network namespaces joined by a veth
+# pair, with nftables dropping the first server's traffic.  As anyone: a
+# userspace proxy that stops forwarding.
+
+. "${top_srcdir:?run through make check}/tests/scenarios/lib.sh"
+
+setup_sshd
+# Keepalive every 2 s, 2 missed: the session must end within the bound
+# the manual gives, 2 x interval x (count + 1) = 12 s after silence.
+KA="--keepalive-interval=2 --keepalive-count=2"
+BOUND=12
+# After the end: a re-dial within 1 s, the dead first server's 2 s attempt,
+# then the second server; plus slack for a busy machine.
+REDIAL_BOUND=$((BOUND + 1 + 2 + 4))
+
+# elapsed_since t: seconds since EPOCHREALTIME t.
+elapsed_since() {
+	awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }'
+}
+
+# --- Userspace: the proxy freezes. -----------------------------------
+PROXY=$top_srcdir/tests/helpers/freezeproxy.py
+rm -f "$T/port"
+bg ssh_nms "$PYTHON $CALLRECV --port-file $T/port --lines 3" -N \
+    "$DEVUSER@device" >"$T/out" 2>"$T/ssh.err"
+sshpid=$BGPID
+wait_for 10 -s "$T/port"
+bg $PYTHON "$PROXY" --port-file "$T/proxy.port" --to "127.0.0.1:$(cat "$T/port")" \
+    --freeze "$T/freeze"
+wait_for 10 -s "$T/proxy.port"
+listener two hold --hold-time 30
+start_callhome --services=any --retry=1 --timeout=2 $KA \
+    --sshd-option=LoginGraceTime=2 \
+    127.0.0.1:"$(cat "$T/proxy.port")" 127.0.0.1:"$PORT_two"
+check "proxy: the session is up (ssh logged in)" \
+    wait_log 10 'Accepted publickey'
+sleep 1
+touch "$T/freeze"
+t0=$EPOCHREALTIME
+check "proxy: silent NMS, the session ends within $BOUND s (+2 slack)" \
+    wait_log $((BOUND + 2)) 'session ended after'
+diag "session ended $(elapsed_since "$t0") s after the NMS went silent"
+check "proxy: sshd's keepalive ended it" \
+    grep -q 'Timeout, client not responding' "$T/ch.log"
+check "proxy: the next call reaches the second server in time" \
+    wait_calls "$REDIAL_BOUND" two 1
+diag "second server called $(elapsed_since "$t0") s after the silence began"
+stop_callhome
+kill "$sshpid" 2>/dev/null
+stop_listener two
+
+# --- Root: network namespaces and nftables. ---------------------------
+if ! is_root; then
+	skip "netns dead peer: needs root for network namespaces"
+	done_testing
+	exit
+fi
+if ! command -v nft >/dev/null || ! ip netns add "chk-$$" 2>/dev/null; then
+	skip "netns dead peer: no nft or no network namespaces here"
+	done_testing
+	exit
+fi
+ip netns del "chk-$$"
+DEV=chdev-$$
+NMSNS=chnms-$$
+netns_cleanup() {
+	ip netns del "$DEV" 2>/dev/null
+	ip netns del "$NMSNS" 2>/dev/null
+}
+trap 'cleanup; netns_cleanup' EXIT
+ip netns add "$DEV"
+ip netns add "$NMSNS"
+ip link add "veth-d$$" type veth peer name "veth-n$$"
+ip link set "veth-d$$" netns "$DEV"
+ip link set "veth-n$$" netns "$NMSNS"
+ip -n "$DEV" addr add 10.77.0.1/24 dev "veth-d$$"
+ip -n "$NMSNS" addr add 10.77.0.2/24 dev "veth-n$$"
+ip -n "$NMSNS" addr add 10.77.0.3/24 dev "veth-n$$"
+for ns in "$DEV" "$NMSNS"; do
+	ip -n "$ns" link set lo up
+done
+ip -n "$DEV" link set "veth-d$$" up
+ip -n "$NMSNS" link set "veth-n$$" up
+
+in_nms() { ip netns exec "$NMSNS" "$@"; }
+rm -f "$T/port"
+bg in_nms ssh -F /dev/null -i "$T/user_key" -o IdentitiesOnly=yes \
+    -o BatchMode=yes -o StrictHostKeyChecking=no \
+    -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR \
+    -o ProxyCommand="$PYTHON $CALLRECV --listen 10.77.0.2 --port-file $T/port --lines 3" \
+    -o ProxyUseFdpass=yes -N "$DEVUSER@device" >"$T/out" 2>"$T/ssh.err"
+sshpid=$BGPID
+wait_for 10 -s "$T/port"
+rm -f "$T/two.port" "$T/two.log"
+bg in_nms $PYTHON "$CALLRECV" --mode hold --listen 10.77.0.3 \
+    --port-file "$T/two.port" --log "$T/two.log" --calls 10 --hold-time 30
+wait_for 10 -s "$T/two.port"
+: >"$T/ch.log"
+bg ip netns exec "$DEV" "$CALLHOME" --device-id=rtr-1 \
+    --sshd-config="$T/sshd_config" --services=any --retry=1 --timeout=2 \
+    $KA --sshd-option=LoginGraceTime=2 10.77.0.2:"$(cat "$T/port")" \
+    10.77.0.3:"$(cat "$T/two.port")" 2> >(stamp >>"$T/ch.log")
+CHPID=$BGPID
+check "netns: the session is up over the veth" wait_log 10 'Accepted publickey'
+sleep 1
+in_nms nft add table inet callhome
+in_nms nft add chain inet callhome in \
+    '{ type filter hook input priority 0; policy accept; }'
+in_nms nft add rule inet callhome in ip daddr 10.77.0.2 drop
+t0=$EPOCHREALTIME
+check "netns: packets dropped, the session ends within $BOUND s (+2 slack)" \
+    wait_log $((BOUND + 2)) 'session ended after'
+diag "session ended $(elapsed_since "$t0") s after the drop began"
+check "netns: the next call reaches the second server in time" \
+    wait_calls "$REDIAL_BOUND" two 1
+diag "second server called $(elapsed_since "$t0") s after the drop began"
+check "netns: the dead first server was given up on" \
+    grep -q '10.77.0.2:[0-9]* \[10.77.0.2\]: connection timed out' "$T/ch.log"
+stop_callhome
+check "netns: exit 0 ($RC)" test "$RC" -eq 0
+kill "$sshpid" 2>/dev/null
+done_testing

@@ -1,0 +1,64 @@
+#!/bin/bash
+# 43: a soak.  1000 sessions against a loopback NMS that closes each call
+# at once, SIGHUP skipping every backoff so that they come fast (and so a
+# storm of SIGHUPs is part of it): the supervisor's descriptors and memory
+# are flat from session 10 to session 1000, and it never runs two sessions.
+# The session is /bin/true standing in for sshd: this measures the
+# supervisor, not sshd.
+
+. "${top_srcdir:?run through make check}/tests/scenarios/lib.sh"
+
+SESSIONS=${SOAK_SESSIONS:-1000}
+setup_sshd
+listener S close --calls $((SESSIONS + 100))
+start_callhome --services=any --retry=1 --timeout=2 --sshd=/bin/true \
+    127.0.0.1:"$PORT_S"
+check "soak: running" wait_log 10 'session ended'
+
+# SIGHUP as fast as the shell can send it, in the background.
+( while kill -HUP "$CHPID" 2>/dev/null; do sleep 0.002; done ) &
+hup=$!
+PIDS="$PIDS $hup"
+
+# sample: descriptors, RSS (kB), children of the supervisor.  The
+# descriptor count is the least of ten looks, 20 ms apart: a dial's socket
+# lives for a moment between sessions.
+sample() {
+	local fds=999 f rss kids i
+	for i in 1 2 3 4 5 6 7 8 9 10; do
+		f=$(ls "/proc/$CHPID/fd" 2>/dev/null | wc -l)
+		[ "$f" -lt "$fds" ] && fds=$f
+		sleep 0.02
+	done
+	rss=$(awk '/^VmRSS:/ { print $2 }' "/proc/$CHPID/status" 2>/dev/null)
+	kids=$(ps --ppid "$CHPID" -o pid= | wc -l)
+	echo "$fds $rss $kids"
+}
+
+check "soak: 10 sessions" wait_calls 30 S 10
+read -r fds10 rss10 _ <<<"$(sample)"
+maxkids=0
+n=0
+while [ "$(calls S)" -lt "$SESSIONS" ] && [ "$n" -lt 1800 ]; do
+	kids=$(ps --ppid "$CHPID" -o pid= | wc -l)
+	[ "$kids" -gt "$maxkids" ] && maxkids=$kids
+	sleep 0.1
+	n=$((n + 1))
+done
+check "soak: $SESSIONS sessions reached" test "$(calls S)" -ge "$SESSIONS"
+read -r fds1000 rss1000 _ <<<"$(sample)"
+kill "$hup" 2>/dev/null
+wait "$hup" 2>/dev/null
+diag "after 10 sessions: $fds10 fds, $rss10 kB RSS"
+diag "after $(calls S) sessions: $fds1000 fds, $rss1000 kB RSS"
+check "soak: descriptors flat ($fds10 -> $fds1000)" test "$fds10" -eq "$fds1000"
+check "soak: memory flat ($rss10 -> $rss1000 kB, within 64 kB)" \
+    test $((rss1000 - rss10)) -le 64
+check "soak: never two sessions at once (max $maxkids children)" \
+    test "$maxkids" -le 1
+check "soak: no zombie" no_zombies "$CHPID"
+stop_callhome
+check "soak: exit 0 ($RC)" test "$RC" -eq 0
+check "soak: no session ended abnormally for the supervisor" \
+    sh -c "! grep -q 'could not be executed\|fork:' '$T/ch.log'"
+done_testing
