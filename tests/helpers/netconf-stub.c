@@ -55,6 +55,24 @@ message_id(char *out, size_t outsz)
 	out[n] = '\0';
 }
 
+/* Is there an element "name", with or without a namespace prefix ("nc:")? */
+static int
+has_element(const char *name)
+{
+	const char *p, *q;
+	size_t n = strlen(name);
+
+	for (p = strchr(msg, '<'); p != NULL; p = strchr(p + 1, '<')) {
+		q = p + 1 + strspn(p + 1, "abcdefghijklmnopqrstuvwxyz"
+		    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-");
+		q = *q == ':' ? q + 1 : p + 1;
+		if (strncmp(q, name, n) == 0 && strchr(" \t\r\n/>", q[n]) !=
+		    NULL && q[n] != '\0')
+			return 1;
+	}
+	return 0;
+}
+
 int
 main(void)
 {
@@ -77,11 +95,11 @@ main(void)
 		printf("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
 		    "<rpc-reply xmlns=\"urn:ietf:params:xml:ns:netconf:base:1.0\""
 		    " message-id=\"%s\">", id);
-		if (strstr(msg, "<close-session") != NULL) {
+		if (has_element("close-session")) {
 			printf("<ok/></rpc-reply>" EOM);
 			fflush(stdout);
 			return 0;
-		} else if (strstr(msg, "<get") != NULL)
+		} else if (has_element("get") || has_element("get-config"))
 			printf("<data><system xmlns=\"urn:example:callhome-demo\">"
 			    "<hostname>%s</hostname><stub>netconf-stub</stub>"
 			    "</system></data></rpc-reply>" EOM, host);

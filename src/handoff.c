@@ -1,0 +1,234 @@
+#include "config.h"
+
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+
+#include <errno.h>
+#include <limits.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "handoff.h"
+#include "log.h"
+
+/* ssh's ProxyUseFdpass gives the command one end of a socketpair. */
+int
+handoff_check_fdpass(int out, char *err, size_t errlen)
+{
+	struct stat st;
+	int type;
+	socklen_t len = sizeof(type);
+
+	if (fstat(out, &st) == -1 || !S_ISSOCK(st.st_mode) ||
+	    getsockopt(out, SOL_SOCKET, SO_TYPE, &type, &len) == -1) {
+		snprintf(err, errlen, "--fdpass: standard output is not a "
+		    "socket; use it as ssh's ProxyCommand with "
+		    "\"ProxyUseFdpass yes\", or leave out --fdpass to relay");
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Send fd over the socket out with SCM_RIGHTS, with the one byte of data
+ * that ssh's receiving side (mm_receive_fd) insists on.
+ */
+int
+handoff_fdpass(int out, int fd, char *err, size_t errlen)
+{
+	union {
+		struct cmsghdr	hdr;
+		char		buf[CMSG_SPACE(sizeof(int))];
+	} cm;
+	struct msghdr msg;
+	struct cmsghdr *cmsg;
+	struct iovec iov;
+	char ch = '\0';
+	struct pollfd pfd;
+	ssize_t n;
+
+	memset(&msg, 0, sizeof(msg));
+	memset(&cm, 0, sizeof(cm));
+	iov.iov_base = &ch;
+	iov.iov_len = 1;
+	msg.msg_iov = &iov;
+	msg.msg_iovlen = 1;
+	msg.msg_control = cm.buf;
+	msg.msg_controllen = sizeof(cm.buf);
+	cmsg = CMSG_FIRSTHDR(&msg);
+	cmsg->cmsg_level = SOL_SOCKET;
+	cmsg->cmsg_type = SCM_RIGHTS;
+	cmsg->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cmsg), &fd, sizeof(int));
+
+	for (;;) {
+		n = sendmsg(out, &msg, MSG_NOSIGNAL);
+		if (n == 1)
+			return 0;
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			/* A non-blocking stdout: wait, but not for ever. */
+			pfd.fd = out;
+			pfd.events = POLLOUT;
+			if (poll(&pfd, 1, 10000) == 1)
+				continue;
+			snprintf(err, errlen, "passing the connection to ssh: "
+			    "standard output is not writable");
+			return -1;
+		}
+		snprintf(err, errlen, "passing the connection to ssh: %s",
+		    n == -1 ? strerror(errno) : "short write");
+		return -1;
+	}
+}
+
+static long long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* One direction of the relay. */
+struct pipe_buf {
+	char	data[RELAY_BUF];
+	size_t	off;
+	size_t	len;
+	int	eof;		/* the reading side is done */
+};
+
+static int
+would_block(int e)
+{
+	return e == EAGAIN || e == EWOULDBLOCK || e == EINTR;
+}
+
+/*
+ * Copy stdin to the socket and the socket to stdout until one side is
+ * done.  The client's EOF is passed on as a half-close (shutdown), and the
+ * device's remaining output is still delivered for up to RELAY_LINGER_MS;
+ * the device's EOF, or a client that has gone away, ends the relay once
+ * what is buffered has been written.  stdin and stdout are shared with the
+ * client, so they are never made non-blocking: writes to stdout are kept
+ * to PIPE_BUF, which poll's POLLOUT guarantees room for.
+ */
+enum relay_status
+handoff_relay(int in, int out, int fd, const sigset_t *waitmask)
+{
+	static struct pipe_buf up, down;	/* client to device, back */
+	struct pollfd pfd[3];
+	struct timespec ts, *tsp;
+	long long linger = 0;
+	size_t n;
+	ssize_t r;
+	int shut = 0;
+
+	memset(&up, 0, sizeof(up));
+	memset(&down, 0, sizeof(down));
+	for (;;) {
+		/* The client is done and everything went to the device. */
+		if (up.eof && up.len == 0 && !shut) {
+			if (shutdown(fd, SHUT_WR) == -1)
+				log_debug("shutdown: %s", strerror(errno));
+			shut = 1;
+			linger = now_ms() + RELAY_LINGER_MS;
+		}
+		if (down.eof && down.len == 0)
+			return RELAY_DONE;
+		tsp = NULL;
+		if (shut) {
+			long long left = linger - now_ms();
+
+			if (left <= 0) {
+				log_debug("the device did not close within "
+				    "%d s of the client", RELAY_LINGER_MS /
+				    1000);
+				return RELAY_DONE;
+			}
+			ts.tv_sec = left / 1000;
+			ts.tv_nsec = (long)(left % 1000) * 1000000;
+			tsp = &ts;
+		}
+		pfd[0].fd = up.eof || up.len > 0 ? -1 : in;
+		pfd[0].events = POLLIN;
+		pfd[1].fd = fd;
+		pfd[1].events = (down.eof || down.len > 0 ? 0 : POLLIN) |
+		    (up.len > 0 ? POLLOUT : 0);
+		/* Polled even when idle, to notice a client gone away. */
+		pfd[2].fd = out;
+		pfd[2].events = down.len > 0 ? POLLOUT : 0;
+		pfd[0].revents = pfd[1].revents = pfd[2].revents = 0;
+		if (ppoll(pfd, 3, tsp, waitmask) == -1) {
+			if (errno == EINTR)
+				return RELAY_INTERRUPTED;
+			log_error("poll: %s", strerror(errno));
+			return RELAY_ERROR;
+		}
+		if (pfd[0].revents != 0) {
+			r = read(in, up.data, sizeof(up.data));
+			if (r > 0) {
+				up.off = 0;
+				up.len = r;
+			} else if (r == 0 || !would_block(errno)) {
+				if (r == -1)
+					log_debug("reading stdin: %s",
+					    strerror(errno));
+				up.eof = 1;
+			}
+		}
+		if ((pfd[1].revents & (POLLIN | POLLHUP | POLLERR)) &&
+		    !down.eof && down.len == 0) {
+			r = recv(fd, down.data, sizeof(down.data),
+			    MSG_DONTWAIT);
+			if (r > 0) {
+				down.off = 0;
+				down.len = r;
+			} else if (r == 0 || !would_block(errno)) {
+				if (r == -1)
+					log_debug("reading from the device: "
+					    "%s", strerror(errno));
+				down.eof = 1;
+			}
+		}
+		if ((pfd[1].revents & (POLLOUT | POLLERR)) && up.len > 0) {
+			r = send(fd, up.data + up.off, up.len, MSG_DONTWAIT |
+			    MSG_NOSIGNAL);
+			if (r > 0) {
+				up.off += r;
+				up.len -= r;
+			} else if (r == -1 && !would_block(errno)) {
+				/* The device is gone; deliver what it said. */
+				log_debug("writing to the device: %s",
+				    strerror(errno));
+				up.len = 0;
+				up.eof = 1;
+				shut = 1;
+				down.eof = 1;
+			}
+		}
+		if ((pfd[2].revents & (POLLERR | POLLHUP | POLLNVAL)) &&
+		    !(pfd[2].revents & POLLOUT)) {
+			log_debug("the client closed its side");
+			return RELAY_DONE;
+		}
+		if ((pfd[2].revents & POLLOUT) && down.len > 0) {
+			n = down.len < PIPE_BUF ? down.len : PIPE_BUF;
+			r = write(out, down.data + down.off, n);
+			if (r > 0) {
+				down.off += r;
+				down.len -= r;
+			} else if (r == -1 && !would_block(errno)) {
+				log_debug("writing stdout: %s",
+				    strerror(errno));
+				return RELAY_DONE;
+			}
+		}
+	}
+}

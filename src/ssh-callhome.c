@@ -1,0 +1,258 @@
+/*
+ * ssh-callhome: take a device's call (RFC 8071 / Junos outbound-ssh), check
+ * its preamble, and give the connection to a stock SSH client.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <unistd.h>
+#include <vis.h>
+
+#include "accept.h"
+#include "handoff.h"
+#include "knownhosts.h"
+#include "log.h"
+#include "nmsopts.h"
+#include "secret.h"
+
+#define EX_FAILURE	1	/* hand-off or relay failed, or a signal */
+
+static volatile sig_atomic_t got_signal;
+
+static void
+on_signal(int sig)
+{
+	got_signal = sig;
+}
+
+/* fds 0-2 open, so that no socket lands on one of them by accident. */
+static void
+sanitise_stdfd(void)
+{
+	int fd;
+
+	while ((fd = open("/dev/null", O_RDWR)) != -1 && fd <= 2)
+		;
+	if (fd > 2)
+		close(fd);
+}
+
+/*
+ * Terminating signals are blocked except while waiting in ppoll, which
+ * then returns EINTR; nothing else runs in a handler.  A client gone away
+ * is noticed by EPIPE, not by SIGPIPE.
+ */
+static void
+signals_setup(sigset_t *waitmask)
+{
+	struct sigaction sa;
+	sigset_t block;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, NULL);
+	sigemptyset(&block);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGHUP);
+	sigprocmask(SIG_BLOCK, &block, waitmask);
+	sigdelset(waitmask, SIGTERM);
+	sigdelset(waitmask, SIGINT);
+	sigdelset(waitmask, SIGHUP);
+}
+
+/* KEY=value on stderr; the value vis(3)-encoded: one line, no controls. */
+static void
+print_kv(const char *key, const char *val)
+{
+	char safe[PREAMBLE_KEY_MAX * 4 + 1];
+
+	strnvis(safe, val, sizeof(safe), VIS_OCTAL | VIS_CSTYLE | VIS_NL |
+	    VIS_TAB);
+	fprintf(stderr, "%s=%s\n", key, safe);
+}
+
+static void
+print_call(const struct call *c)
+{
+	char lines[8];
+
+	print_kv("DEVICE_ID", c->p.present ? c->p.device_id : "");
+	print_kv("PEER", c->peer);
+	snprintf(lines, sizeof(lines), "%d", c->p.lines);
+	print_kv("PREAMBLE_LINES", lines);
+	print_kv("HOST_KEY", c->p.host_key);
+	print_kv("HMAC", call_hmac_name(c->hmac));
+	print_kv("HOST_KEY_NUL", c->p.nul ? "yes" : "no");
+	fflush(stderr);
+}
+
+static const char *
+call_name(const struct call *c, char *buf, size_t len)
+{
+	if (c->p.present)
+		snprintf(buf, len, "device \"%s\" at %s", c->p.device_id,
+		    c->peer);
+	else
+		snprintf(buf, len, "%s (no preamble)", c->peer);
+	return buf;
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct nms_config cfg;
+	struct accept_policy pol;
+	struct listeners l;
+	struct secret sec;
+	struct call c;
+	sigset_t waitmask;
+	char err[1024], name[PREAMBLE_ID_MAX + ACCEPT_PEER_MAX + 32];
+	int rc = EX_FAILURE, changed;
+
+	sanitise_stdfd();
+	memset(&sec, 0, sizeof(sec));
+	memset(&l, 0, sizeof(l));
+	c.fd = -1;
+	switch (nmsopts_parse(argc, argv, &cfg, err, sizeof(err))) {
+	case NMSOPTS_HELP:
+		fputs(nmsopts_usage(), stdout);
+		return EX_OK;
+	case NMSOPTS_VERSION:
+		printf("ssh-callhome (%s) %s\n", PACKAGE, PACKAGE_VERSION);
+		return EX_OK;
+	case NMSOPTS_USAGE:
+		fprintf(stderr, "ssh-callhome: %s\n"
+		    "Try 'ssh-callhome --help'.\n", err);
+		return EX_USAGE;
+	case NMSOPTS_OK:
+		break;
+	}
+	log_init("ssh-callhome", cfg.verbosity, 0);
+	signals_setup(&waitmask);
+
+	/* Everything that can be wrong with the setup, before listening. */
+	if (cfg.fdpass && handoff_check_fdpass(STDOUT_FILENO, err,
+	    sizeof(err)) == -1) {
+		log_error("%s", err);
+		return EX_USAGE;
+	}
+	if (cfg.secret_file != NULL && secret_load(cfg.secret_file, &sec, err,
+	    sizeof(err)) == -1) {
+		log_error("secret: %s", err);
+		return EX_CONFIG;
+	}
+	if (cfg.known_hosts != NULL && knownhosts_usable(cfg.known_hosts,
+	    err, sizeof(err)) == -1) {
+		log_error("--known-hosts: %s", err);
+		rc = EX_CONFIG;
+		goto out;
+	}
+	if (listeners_open(cfg.listen_host, cfg.listen_port, &l, err,
+	    sizeof(err)) == -1) {
+		log_error("%s", err);
+		rc = EX_UNAVAILABLE;
+		goto out;
+	}
+	log_debug("waiting up to %d s for %s%s on %s", cfg.timeout,
+	    cfg.device_id != NULL ? "device " : "a call",
+	    cfg.device_id != NULL ? cfg.device_id : "", cfg.listen_name);
+
+	memset(&pol, 0, sizeof(pol));
+	pol.device_id = cfg.device_id;
+	pol.require_preamble = cfg.require_preamble;
+	if (cfg.secret_file != NULL) {
+		pol.secret = sec.buf;
+		pol.secretlen = sec.len;
+	}
+	pol.allow_swapped = cfg.allow_swapped;
+	pol.knownhosts_name = cfg.known_hosts != NULL;
+	pol.timeout_ms = cfg.timeout * 1000;
+	pol.preamble_timeout_ms = cfg.preamble_timeout * 1000;
+	pol.waitmask = &waitmask;
+	switch (accept_call(&l, &pol, &c)) {
+	case ACCEPT_OK:
+		break;
+	case ACCEPT_TIMEOUT:
+		log_error("no acceptable call%s%s within %d s on %s",
+		    cfg.device_id != NULL ? " from device " : "",
+		    cfg.device_id != NULL ? cfg.device_id : "", cfg.timeout,
+		    cfg.listen_name);
+		rc = EX_TEMPFAIL;
+		goto out;
+	case ACCEPT_INTERRUPTED:
+		log_error("interrupted by signal %d while waiting for a call",
+		    (int)got_signal);
+		goto out;
+	case ACCEPT_ERROR:
+		goto out;
+	}
+	listeners_close(&l);
+	/* The secret has done its job. */
+	secret_wipe(&sec);
+	call_name(&c, name, sizeof(name));
+	if (c.hmac == CALL_HMAC_SWAPPED)
+		log_warn("%s: HMAC verified with swapped operands "
+		    "(--allow-swapped-hmac)", name);
+
+	if (cfg.known_hosts != NULL && (c.hmac == CALL_HMAC_VERIFIED ||
+	    c.hmac == CALL_HMAC_SWAPPED)) {
+		if (knownhosts_update(cfg.known_hosts, c.p.device_id,
+		    c.p.host_key, &changed, err, sizeof(err)) == -1) {
+			log_error("%s: cannot record its host key: %s", name,
+			    err);
+			rc = EX_CANTCREAT;
+			goto out;
+		}
+		if (changed)
+			log_info("recorded the host key of \"%s\" in %s",
+			    c.p.device_id, cfg.known_hosts);
+		else
+			log_debug("%s already holds the host key of \"%s\"",
+			    cfg.known_hosts, c.p.device_id);
+	}
+	if (cfg.print)
+		print_call(&c);
+	log_info("accepted the call from %s, HMAC %s", name,
+	    call_hmac_name(c.hmac));
+
+	if (cfg.fdpass) {
+		if (handoff_fdpass(STDOUT_FILENO, c.fd, err, sizeof(err)) ==
+		    -1) {
+			log_error("%s", err);
+			goto out;
+		}
+		rc = EX_OK;
+		goto out;
+	}
+	switch (handoff_relay(STDIN_FILENO, STDOUT_FILENO, c.fd, &waitmask)) {
+	case RELAY_DONE:
+		log_debug("relay finished");
+		rc = EX_OK;
+		break;
+	case RELAY_INTERRUPTED:
+		/* ssh and paramiko stop their ProxyCommand this way. */
+		log_debug("relay stopped by signal %d", (int)got_signal);
+		rc = EX_OK;
+		break;
+	case RELAY_ERROR:
+		break;
+	}
+out:
+	if (c.fd != -1)
+		close(c.fd);
+	listeners_close(&l);
+	secret_wipe(&sec);
+	return rc;
+}

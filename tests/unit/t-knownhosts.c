@@ -1,0 +1,204 @@
+/* known_hosts editing: names, the pure edit, and the locked file update. */
+#include "config.h"
+
+#include <sys/stat.h>
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "knownhosts.h"
+#include "tap.h"
+
+static const char key1[] = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBk2m1cOHmMCxGxh8OYtPZ0hCqpCdUhrEG1kq9hbPSkH";
+static const char key2[] = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIIx8tdIGjt3NRBqqDwwKQJz0+Fq3Fv0iVYDHzk6XWdCz";
+
+static void
+name(const char *n, int good)
+{
+	const char *why = NULL;
+
+	if (good)
+		ok(knownhosts_name_ok(n, &why) == 0, "name \"%s\" accepted", n);
+	else
+		ok(knownhosts_name_ok(n, &why) == -1 && why != NULL,
+		    "name \"%s\" refused", n);
+}
+
+/* edit(old, name, key) must give want; changed as given. */
+static void
+edit_is(const char *what, const char *old, const char *nm, const char *key,
+    const char *want, int want_changed)
+{
+	char *out;
+	size_t len;
+	int changed, r;
+
+	r = knownhosts_edit(old, strlen(old), nm, key, &out, &len, &changed);
+	if (!ok(r == 0 && len == strlen(want) && memcmp(out, want, len) == 0 &&
+	    changed == want_changed, "%s", what))
+		printf("#   got: \"%.*s\" changed %d\n#  want: \"%s\"\n",
+		    r == 0 ? (int)len : 0, r == 0 ? out : "", changed, want);
+	free(out);
+}
+
+static char *
+slurp(const char *path)
+{
+	static char buf[8192];
+	FILE *fp;
+	size_t n;
+
+	if ((fp = fopen(path, "r")) == NULL)
+		return NULL;
+	n = fread(buf, 1, sizeof(buf) - 1, fp);
+	buf[n] = '\0';
+	fclose(fp);
+	return buf;
+}
+
+static int
+entries(const char *dir)
+{
+	struct dirent *de;
+	DIR *d;
+	int n = 0;
+
+	if ((d = opendir(dir)) == NULL)
+		return -1;
+	while ((de = readdir(d)) != NULL)
+		if (strcmp(de->d_name, ".") != 0 &&
+		    strcmp(de->d_name, "..") != 0)
+			n++;
+	closedir(d);
+	return n;
+}
+
+static void
+test_file(void)
+{
+	char dir[] = "/tmp/t-knownhosts.XXXXXX", path[256], lock[sizeof(path) + 8];
+	char want[1024], err[512];
+	struct stat st;
+	FILE *fp;
+	int changed, fd;
+
+	if (mkdtemp(dir) == NULL) {
+		ok(0, "mkdtemp");
+		return;
+	}
+	snprintf(path, sizeof(path), "%s/known_hosts", dir);
+	snprintf(lock, sizeof(lock), "%s.lock", path);
+
+	ok(knownhosts_usable(path, err, sizeof(err)) == 0,
+	    "a missing file in a writable directory is usable");
+	ok(knownhosts_update(path, "rtr-1", key1, &changed, err,
+	    sizeof(err)) == 0 && changed, "update creates the file");
+	snprintf(want, sizeof(want), "rtr-1 %s\n", key1);
+	is_str(slurp(path), want, "one line, device id and key");
+	ok(stat(path, &st) == 0 && (st.st_mode & 0777) == 0644,
+	    "a new file is 0644");
+	is_int(entries(dir), 2, "the file and its lock file, no temp file");
+
+	ok(knownhosts_update(path, "rtr-1", key1, &changed, err,
+	    sizeof(err)) == 0 && !changed, "the same key again: no change");
+
+	if ((fp = fopen(path, "w")) != NULL) {
+		fprintf(fp, "# mine\nother %s\nrtr-1 %s\n", key1, key2);
+		fclose(fp);
+	}
+	chmod(path, 0600);
+	ok(knownhosts_update(path, "rtr-1", key1, &changed, err,
+	    sizeof(err)) == 0 && changed, "a changed key is replaced");
+	snprintf(want, sizeof(want), "# mine\nother %s\nrtr-1 %s\n", key1,
+	    key1);
+	is_str(slurp(path), want, "other lines are kept as they were");
+	ok(stat(path, &st) == 0 && (st.st_mode & 0777) == 0600,
+	    "the file's mode is kept");
+	is_int(entries(dir), 2, "still no temp file left");
+
+	/* Another writer holds the lock: wait, then give up, file intact. */
+	if ((fd = knownhosts_lock(path, 0, err, sizeof(err))) != -1) {
+		ok(knownhosts_lock(path, 200, err, sizeof(err)) == -1 &&
+		    strstr(err, "locked") != NULL,
+		    "a second locker gives up after its timeout");
+		close(fd);
+		ok((fd = knownhosts_lock(path, 0, err, sizeof(err))) != -1,
+		    "the lock is free again after close");
+		if (fd != -1)
+			close(fd);
+	} else
+		ok(0, "lock: %s", err);
+
+	ok(knownhosts_update(dir, "rtr-1", key1, &changed, err,
+	    sizeof(err)) == -1 && strstr(err, "not a regular file") != NULL,
+	    "a directory is refused");
+	ok(knownhosts_usable(dir, err, sizeof(err)) == -1,
+	    "a directory is not usable");
+	snprintf(want, sizeof(want), "%s/none/known_hosts", dir);
+	ok(knownhosts_usable(want, err, sizeof(err)) == -1,
+	    "a missing directory is not usable");
+
+	unlink(path);
+	unlink(lock);
+	rmdir(dir);
+	/* Made beside the directory by the refusals above. */
+	snprintf(lock, sizeof(lock), "%s.lock", dir);
+	unlink(lock);
+}
+
+int
+main(void)
+{
+	char l1[256], l2[256], old[2048], want[2048];
+
+	name("rtr-1", 1);
+	name("RTR.example.net", 1);
+	name("fe80::1", 1);
+	name("dev_42:x", 1);
+	name("", 0);
+	name("a b", 0);
+	name("a,b", 0);
+	name("r*", 0);
+	name("r?", 0);
+	name("!r", 0);
+	name("r#1", 0);
+	name("[r]:22", 0);
+	name("@cert-authority", 0);
+	name("|1|abc", 0);
+	name("r\\1", 0);
+	name("caf\xc3\xa9", 0);
+	name("tab\there", 0);
+
+	snprintf(l1, sizeof(l1), "rtr-1 %s\n", key1);
+	snprintf(l2, sizeof(l2), "rtr-1 %s\n", key2);
+	edit_is("an empty file gets the line", "", "rtr-1", key1, l1, 1);
+	edit_is("the same line: unchanged", l1, "rtr-1", key1, l1, 0);
+	edit_is("another key replaces it", l1, "rtr-1", key2, l2, 1);
+
+	snprintf(old, sizeof(old), "# comment\n\nrtr-10 %s\nrtr-1 %s\n"
+	    "|1|aGFzaA==|aGFzaA== %s\n@revoked rtr-1 %s\nrtr-1,10.0.0.1 %s\n"
+	    "  RTR-1 %s\nlast %s", key1, key1, key1, key2, key1, key2, key1);
+	snprintf(want, sizeof(want), "# comment\n\nrtr-10 %s\nrtr-1 %s\n"
+	    "|1|aGFzaA==|aGFzaA== %s\n@revoked rtr-1 %s\nrtr-1,10.0.0.1 %s\n"
+	    "last %s\n", key1, key2, key1, key2, key1, key1);
+	edit_is("replaced in place; duplicates and other case go; comments, "
+	    "markers, hashes, lists, similar names stay; final newline added",
+	    old, "rtr-1", key2, want, 1);
+
+	snprintf(old, sizeof(old), "a %s\nb %s", key1, key1);
+	snprintf(want, sizeof(want), "a %s\nb %s\nrtr-1 %s\n", key1, key1,
+	    key2);
+	edit_is("appended after a last line without newline", old, "rtr-1",
+	    key2, want, 1);
+
+	snprintf(old, sizeof(old), "rtr-1 %s\r\nb %s\r\n", key1, key1);
+	snprintf(want, sizeof(want), "rtr-1 %s\nb %s\r\n", key2, key1);
+	edit_is("CRLF lines: ours replaced, others kept", old, "rtr-1", key2,
+	    want, 1);
+
+	test_file();
+	return done_testing();
+}
