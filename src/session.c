@@ -157,6 +157,9 @@ session_describe(int status, char *buf, size_t len)
 	if (WIFEXITED(status)) {
 		if (WEXITSTATUS(status) == 127)
 			snprintf(buf, len, "sshd could not be executed");
+		else if (WEXITSTATUS(status) == 255)
+			snprintf(buf, len, "sshd exited with status 255 (the "
+			    "connection closed; sshd's log says why)");
 		else
 			snprintf(buf, len, "sshd exited with status %d",
 			    WEXITSTATUS(status));

@@ -96,6 +96,18 @@ print_check(const struct config *cfg, const struct sshdcfg *sc,
 	}
 }
 
+static void
+free_args(char **v)
+{
+	char **p;
+
+	if (v == NULL)
+		return;
+	for (p = v; *p != NULL; p++)
+		free(*p);
+	free(v);
+}
+
 static char **
 copy_args(int argc, char *argv[])
 {
@@ -104,21 +116,70 @@ copy_args(int argc, char *argv[])
 
 	if ((v = calloc(argc + 1, sizeof(*v))) == NULL)
 		return NULL;
-	for (i = 0; i < argc; i++)
-		if ((v[i] = strdup(argv[i])) == NULL)
+	for (i = 0; i < argc; i++) {
+		if ((v[i] = strdup(argv[i])) == NULL) {
+			free_args(v);
 			return NULL;
+		}
+	}
 	return v;
+}
+
+/* Run with a valid configuration; the exit status. */
+static int
+run(struct config *cfg, int argc, char *argv[])
+{
+	struct sshdcfg sc;
+	struct announce an;
+	struct pidfh *pfh = NULL;
+	pid_t other;
+	int rc;
+
+	log_init("sshd-callhome", cfg->verbosity, cfg->use_syslog);
+	if (prepare(cfg, &sc, &an) == -1)
+		return EX_CONFIG;
+	if (cfg->check) {
+		print_check(cfg, &sc, &an);
+		return EX_OK;
+	}
+	explicit_bzero(&an, sizeof(an));
+
+	if (cfg->pidfile != NULL &&
+	    (pfh = pidfile_open(cfg->pidfile, 0644, &other)) == NULL) {
+		if (errno == EEXIST)
+			log_error("already running as pid %ld (pidfile %s)",
+			    (long)other, cfg->pidfile);
+		else
+			log_error("pidfile %s: %s", cfg->pidfile,
+			    strerror(errno));
+		return EX_CANTCREAT;
+	}
+	if (cfg->daemon) {
+		if (daemon(0, 0) == -1) {
+			log_error("daemon: %s", strerror(errno));
+			pidfile_remove(pfh);
+			return EX_OSERR;
+		}
+		log_init("sshd-callhome", cfg->verbosity, 1);
+	}
+	if (pfh != NULL)
+		pidfile_write(pfh);
+
+	setproctitle_init(argc, argv, environ);
+	status_init();
+	status_ready();
+	rc = supervise(cfg, &sc);
+	if (pfh != NULL)
+		pidfile_remove(pfh);
+	log_info("exiting");
+	return rc;
 }
 
 int
 main(int argc, char *argv[])
 {
 	struct config cfg;
-	struct sshdcfg sc;
-	struct announce an;
-	struct pidfh *pfh = NULL;
 	char err[512], **args;
-	pid_t other;
 	int rc;
 
 	sanitise_stdfd();
@@ -130,55 +191,23 @@ main(int argc, char *argv[])
 	switch (options_parse(argc, args, &cfg, err, sizeof(err))) {
 	case OPTIONS_HELP:
 		fputs(options_usage(), stdout);
-		return EX_OK;
+		rc = EX_OK;
+		break;
 	case OPTIONS_VERSION:
 		printf("%s %s\n", PACKAGE, PACKAGE_VERSION);
-		return EX_OK;
+		rc = EX_OK;
+		break;
 	case OPTIONS_USAGE:
 		fprintf(stderr, "sshd-callhome: %s\n"
 		    "Try 'sshd-callhome --help'.\n", err);
-		return EX_USAGE;
+		rc = EX_USAGE;
+		break;
 	case OPTIONS_OK:
+	default:
+		rc = run(&cfg, argc, argv);
 		break;
 	}
-	log_init("sshd-callhome", cfg.verbosity, cfg.use_syslog);
-
-	if (prepare(&cfg, &sc, &an) == -1)
-		return EX_CONFIG;
-	if (cfg.check) {
-		print_check(&cfg, &sc, &an);
-		return EX_OK;
-	}
-	explicit_bzero(&an, sizeof(an));
-
-	if (cfg.pidfile != NULL &&
-	    (pfh = pidfile_open(cfg.pidfile, 0644, &other)) == NULL) {
-		if (errno == EEXIST)
-			log_error("already running as pid %ld (pidfile %s)",
-			    (long)other, cfg.pidfile);
-		else
-			log_error("pidfile %s: %s", cfg.pidfile,
-			    strerror(errno));
-		return EX_CANTCREAT;
-	}
-	if (cfg.daemon) {
-		if (daemon(0, 0) == -1) {
-			log_error("daemon: %s", strerror(errno));
-			pidfile_remove(pfh);
-			return EX_OSERR;
-		}
-		log_init("sshd-callhome", cfg.verbosity, 1);
-	}
-	if (pfh != NULL)
-		pidfile_write(pfh);
-
-	setproctitle_init(argc, argv, environ);
-	status_init();
-	status_ready();
-	rc = supervise(&cfg, &sc);
-	if (pfh != NULL)
-		pidfile_remove(pfh);
-	log_info("exiting");
 	options_free(&cfg);
+	free_args(args);
 	return rc;
 }

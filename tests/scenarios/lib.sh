@@ -54,6 +54,13 @@ diag() {
 }
 
 done_testing() {
+	# A sanitizer build reports into the logs the tests keep.
+	if [ -n "${T:-}" ] && grep -rqsE \
+	    'ERROR: (Address|Leak)Sanitizer|runtime error:' "$T"; then
+		not_ok "no sanitizer report in this scenario's logs"
+		grep -rhE -A5 'ERROR: (Address|Leak)Sanitizer|runtime error:' \
+		    "$T" | head -20 | sed 's/^/# /'
+	fi
 	echo "1..$tap_n"
 	[ "$tap_failed" -eq 0 ]
 }
@@ -70,7 +77,7 @@ cleanup() {
 	for p in $PIDS; do
 		wait "$p" 2>/dev/null
 	done
-	[ -n "$MADE_PRIVSEP" ] && rmdir /run/sshd 2>/dev/null
+	release_privsep
 	[ -n "${T:-}" ] && rm -rf "$T"
 }
 trap cleanup EXIT
@@ -118,10 +125,33 @@ s.bind((sys.argv[1],0)); print(s.getsockname()[1])' "${1:-127.0.0.1}"
 }
 
 # Debian's sshd wants its privilege separation directory when run as root.
+# Tests run in parallel share it: each holds a shared lock while it runs,
+# and the last one out removes the directory if the tests made it.
+PRIVSEP_LOCK=$top_builddir/tests/privsep.lock
+PRIVSEP_MADE=$top_builddir/tests/privsep.made
 ensure_privsep() {
-	if is_root && [ ! -d /run/sshd ]; then
-		mkdir -m 0755 /run/sshd && MADE_PRIVSEP=1
+	is_root || return 0
+	mkdir -p "$top_builddir/tests"
+	exec 7>>"$PRIVSEP_LOCK"
+	flock -s -w 60 7 || return 1
+	MADE_PRIVSEP=1
+	if [ ! -d /run/sshd ]; then
+		mkdir -m 0755 /run/sshd 2>/dev/null && : >"$PRIVSEP_MADE"
 	fi
+}
+
+release_privsep() {
+	[ -n "$MADE_PRIVSEP" ] || return 0
+	flock -u 7
+	if flock -x -n 7; then
+		if [ -e "$PRIVSEP_MADE" ]; then
+			rmdir /run/sshd 2>/dev/null
+			rm -f "$PRIVSEP_MADE"
+		fi
+		flock -u 7
+	fi
+	exec 7>&-
+	MADE_PRIVSEP=
 }
 
 # setup_sshd [user]: $T with host keys, a user key, authorized_keys and an
@@ -324,18 +354,6 @@ gone() {
 
 FAKEDEV=$top_srcdir/tests/helpers/fakedev.py
 
-# wait_until secs command...: poll a command every 0.1 s, bounded.
-wait_until() {
-	local n=$(($1 * 10))
-	shift
-	while [ "$n" -gt 0 ]; do
-		"$@" && return 0
-		sleep 0.1
-		n=$((n - 1))
-	done
-	return 1
-}
-
 # listening port [hexaddr]: a TCP socket listens on port (on any address,
 # or on the /proc/net/tcp* address given, e.g. 0100007F for 127.0.0.1),
 # without connecting to it.  Linux only.
@@ -376,4 +394,44 @@ ssh_nms_kh() {
 # pubkey file: "<type> <base64>" of an OpenSSH public key file.
 pubkey() {
 	cut -d' ' -f1,2 "$1"
+}
+
+# nms_ssh_start tag knownhosts alias fdpass host port nms-options...: a
+# stock ssh (ssh_nms_kh) to host running the netconf subsystem with
+# $T/client.xml as input, through "ssh-callhome nms-options" as its
+# ProxyCommand; output in $T/tag.out, stderr (ssh-callhome's log too) in
+# $T/tag.err, SSHPID its PID.  Returns once ssh-callhome listens on port.
+nms_ssh_start() {
+	local tag=$1 kh=$2 alias=$3 fdpass=$4 host=$5 port=$6
+	shift 6
+	bg ssh_nms_kh "$kh" "$alias" "$fdpass" "$NMS $*" -l "$DEVUSER" \
+	    "$host" -s netconf <"$T/client.xml" >"$T/$tag.out" 2>"$T/$tag.err"
+	SSHPID=$BGPID
+	wait_until 10 listening "$port"
+}
+
+# device_start tag device-id server [sshd-callhome options...]: our device
+# side, one call, as DEVUSER; its log in $T/tag.dev, DEVPID its PID.
+device_start() {
+	local tag=$1 id=$2 server=$3
+	shift 3
+	bg as_device "$CALLHOME" --once --device-id="$id" \
+	    --sshd-config="$T/sshd_config" --retry=1 --timeout=5 "$@" \
+	    "$server" >"$T/$tag.dev" 2>&1 </dev/null
+	DEVPID=$BGPID
+}
+
+# netconf_ok tag: the NETCONF exchange in $T/tag.out went through.
+netconf_ok() {
+	grep -q '<stub>netconf-stub</stub>' "$T/$1.out" &&
+	    grep -q 'message-id="102"><ok/>' "$T/$1.out"
+}
+
+# show tag: a failed step's evidence as TAP diagnostics.
+show() {
+	local f
+	for f in "$T/$1.err" "$T/$1.dev" "$T/$1.out"; do
+		[ -s "$f" ] && diag "$(basename "$f"):" && diag "$(tail -n 15 "$f")"
+	done
+	return 0
 }
