@@ -113,7 +113,7 @@ announce_print(const struct announce *an, int show_hmac, FILE *fp)
 		memcpy(line, p, n);
 		if (!show_hmac && n > 6 && strncmp(line, "HMAC: ", 6) == 0)
 			memset(line + 6, '*', n - 6);
-		strvisx(vis, line, n, VIS_SAFE | VIS_OCTAL);
+		strvisx(vis, line, n, VIS_OCTAL | VIS_TAB);
 		fprintf(fp, "%s\n", vis);
 	}
 }

@@ -40,8 +40,11 @@ log_emit(int prio, const char *fmt, va_list ap)
 	char raw[1024], safe[sizeof(raw) * 4 + 1];
 
 	vsnprintf(raw, sizeof(raw), fmt, ap);
-	/* Device ids, host names and peer bytes end up here: no raw control bytes. */
-	strvis(safe, raw, VIS_SAFE | VIS_OCTAL | VIS_NL | VIS_TAB);
+	/*
+	 * Device ids, host names and peer bytes end up here: no raw control
+	 * byte, not even the CR that VIS_SAFE would let through.
+	 */
+	strvis(safe, raw, VIS_OCTAL | VIS_NL | VIS_TAB);
 	if (log_syslog)
 		syslog(prio, "%s", safe);
 	else
