@@ -407,11 +407,21 @@ accept_new(int lfd, struct pending *pd, size_t *n, int preamble_ms)
 		}
 		addr_name((struct sockaddr *)&ss, sslen, peer, sizeof(peer));
 		if (*n == ACCEPT_PENDING_MAX) {
-			log_warn("call from %s refused: already %d calls "
-			    "sending their preamble", peer,
-			    ACCEPT_PENDING_MAX);
-			close(fd);
-			continue;
+			/*
+			 * Full: the caller that has waited longest goes.  A
+			 * real device finishes its preamble in a moment, so
+			 * a flood of silent or slow callers only ever evicts
+			 * its own, and cannot keep the right device out.
+			 */
+			size_t i, old = 0;
+
+			for (i = 1; i < *n; i++)
+				if (pd[i].deadline < pd[old].deadline)
+					old = i;
+			log_warn("call from %s closed: %d calls are sending "
+			    "their preamble and it has waited longest",
+			    pd[old].peer, ACCEPT_PENDING_MAX);
+			pending_drop(pd, n, old);
 		}
 		log_debug("call from %s", peer);
 		memset(&pd[*n], 0, offsetof(struct pending, buf));
@@ -435,7 +445,8 @@ refuse(struct pending *c, const struct preamble *p, const char *why)
 
 /*
  * Wait for the first acceptable call.  Every caller has its own preamble
- * deadline; up to ACCEPT_PENDING_MAX of them are read at once, so that a
+ * deadline; up to ACCEPT_PENDING_MAX of them are read at once (then the
+ * one that has waited longest makes room for a new one), so that a
  * slow or hostile caller cannot keep the right device out.  On success
  * the listeners are closed, and so is every other caller (they re-dial).
  */

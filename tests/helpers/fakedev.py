@@ -106,11 +106,15 @@ def main():
         s.settimeout(None)
     try:
         if a.byte_delay > 0:
+            live = list(socks)
             for i in range(len(out)):
-                if time.monotonic() > deadline:
+                if time.monotonic() > deadline or not live:
                     break
-                for s in socks:
-                    s.sendall(out[i:i + 1])
+                for s in list(live):
+                    try:
+                        s.sendall(out[i:i + 1])
+                    except OSError:
+                        live.remove(s)  # closed by the peer: the others go on
                 time.sleep(a.byte_delay)
         else:
             for s in socks:
