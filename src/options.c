@@ -13,7 +13,7 @@ enum {
 	OPT_SERVICES, OPT_SSHD, OPT_SSHD_CONFIG, OPT_SSHD_OPTION, OPT_ONCE,
 	OPT_CHECK, OPT_STRATEGY, OPT_STATE_FILE, OPT_BACKOFF_MAX,
 	OPT_STARTUP_DELAY, OPT_PERIODIC, OPT_IDLE_TIMEOUT, OPT_DAEMON,
-	OPT_PIDFILE, OPT_SYSLOG
+	OPT_PIDFILE, OPT_SYSLOG, OPT_REDIAL_JITTER
 };
 
 static const struct option longopts[] = {
@@ -36,6 +36,7 @@ static const struct option longopts[] = {
 	{ "state-file",		required_argument, NULL, OPT_STATE_FILE },
 	{ "backoff-max",	required_argument, NULL, OPT_BACKOFF_MAX },
 	{ "startup-delay",	required_argument, NULL, OPT_STARTUP_DELAY },
+	{ "redial-jitter",	required_argument, NULL, OPT_REDIAL_JITTER },
 	{ "periodic",		required_argument, NULL, OPT_PERIODIC },
 	{ "idle-timeout",	required_argument, NULL, OPT_IDLE_TIMEOUT },
 	{ "daemon",		no_argument,	   NULL, OPT_DAEMON },
@@ -65,6 +66,7 @@ static const char usage_text[] =
 "  --state-file=FILE          remember the last good server (sticky)\n"
 "  --backoff-max=SECONDS      longest wait between passes (120)\n"
 "  --startup-delay=SECONDS    random delay before the first dial (0)\n"
+"  --redial-jitter=SECONDS    random delay after a healthy session (1)\n"
 "  --periodic=MINUTES         dial once per period instead of staying up\n"
 "  --idle-timeout=SECONDS     close an idle session (180 with --periodic)\n"
 "  --once                     one session, then exit\n"
@@ -157,6 +159,7 @@ options_parse(int argc, char *argv[], struct config *cfg, char *err,
 	cfg->ka_interval = DEFAULT_KA_INTERVAL;
 	cfg->ka_count = DEFAULT_KA_COUNT;
 	cfg->backoff_max = DEFAULT_BACKOFF_MAX;
+	cfg->redial_jitter = DEFAULT_REDIAL_JITTER;
 	cfg->idle_timeout = -1;
 	cfg->sshd = SSHD_PATH;
 	err[0] = '\0';
@@ -281,6 +284,11 @@ options_parse(int argc, char *argv[], struct config *cfg, char *err,
 		case OPT_STARTUP_DELAY:
 			if (number("startup-delay", optarg, 0, 86400,
 			    &cfg->startup_delay, err, errlen) == -1)
+				goto usage;
+			break;
+		case OPT_REDIAL_JITTER:
+			if (number("redial-jitter", optarg, 0, 3600,
+			    &cfg->redial_jitter, err, errlen) == -1)
 				goto usage;
 			break;
 		case OPT_PERIODIC:

@@ -17,6 +17,7 @@
 #define DEFAULT_KA_COUNT	3
 #define DEFAULT_BACKOFF_MAX	120
 #define DEFAULT_IDLE_TIMEOUT	180	/* with --periodic */
+#define DEFAULT_REDIAL_JITTER	1	/* seconds */
 
 enum services { SERVICES_NETCONF, SERVICES_ANY };
 enum strategy { STRATEGY_IN_ORDER, STRATEGY_STICKY, STRATEGY_RANDOM };
@@ -42,6 +43,7 @@ struct config {
 	const char	 *state_file;
 	int		  backoff_max;		/* seconds */
 	int		  startup_delay;	/* seconds */
+	int		  redial_jitter;	/* seconds */
 	int		  periodic;		/* minutes, 0 = persistent */
 	int		  idle_timeout;		/* seconds, 0 = off, -1 = default */
 	const char	 *pidfile;

@@ -4,12 +4,14 @@
 
 void
 policy_init(struct policy *p, size_t nservers, enum strategy s,
-    unsigned int cap_ms, unsigned int healthy_ms, uint32_t (*random)(uint32_t))
+    unsigned int cap_ms, unsigned int healthy_ms, unsigned int redial_ms,
+    uint32_t (*random)(uint32_t))
 {
 	p->nservers = nservers;
 	p->strategy = s;
 	p->cap_ms = cap_ms;
 	p->healthy_ms = healthy_ms;
+	p->redial_ms = redial_ms;
 	p->failures = 0;
 	p->last_good = -1;
 	p->random = random;
@@ -72,7 +74,7 @@ policy_session_ended(struct policy *p, size_t server,
 	p->last_good = (long)server;
 	if (duration_ms >= p->healthy_ms) {
 		p->failures = 0;
-		return jitter(p, POLICY_REDIAL_MS);
+		return jitter(p, p->redial_ms);
 	}
 	return policy_pass_failed(p);
 }

@@ -12,13 +12,13 @@
 #include "options.h"
 
 #define POLICY_BASE_MS		1000	/* first backoff window */
-#define POLICY_REDIAL_MS	1000	/* jitter window after a good session */
 
 struct policy {
 	size_t		  nservers;
 	enum strategy	  strategy;
 	unsigned int	  cap_ms;	/* --backoff-max */
 	unsigned int	  healthy_ms;	/* a session this long resets backoff */
+	unsigned int	  redial_ms;	/* jitter window after a good session */
 	unsigned int	  failures;	/* passes or sessions gone wrong in a row */
 	long		  last_good;	/* server index, -1 if none */
 	uint32_t	(*random)(uint32_t upper);	/* [0, upper) */
@@ -26,7 +26,7 @@ struct policy {
 
 void	policy_init(struct policy *p, size_t nservers, enum strategy s,
 	    unsigned int cap_ms, unsigned int healthy_ms,
-	    uint32_t (*random)(uint32_t));
+	    unsigned int redial_ms, uint32_t (*random)(uint32_t));
 size_t	policy_first(struct policy *p);
 unsigned int
 	policy_pass_failed(struct policy *p);

@@ -357,7 +357,8 @@ supervise(const struct config *cfg, struct sshdcfg *sc)
 	/* Healthy: outlived the time sshd gives a client to authenticate. */
 	healthy = (sc->login_grace > 0 ? sc->login_grace : 120) * 1000U;
 	policy_init(&r.policy, cfg->nservers, cfg->strategy,
-	    cfg->backoff_max * 1000U, healthy, random_below);
+	    cfg->backoff_max * 1000U, healthy, cfg->redial_jitter * 1000U,
+	    random_below);
 	if (cfg->strategy == STRATEGY_STICKY && cfg->state_file != NULL)
 		r.policy.last_good = state_load(cfg->state_file, cfg);
 

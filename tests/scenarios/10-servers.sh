@@ -66,6 +66,27 @@ stop_callhome
 stop_listener A
 stop_listener B
 
+# --redial-jitter: the wait after a healthy session.  LoginGraceTime=1
+# makes each session (sshd waiting for a client banner that never comes)
+# last just past 1 s, which counts as healthy.
+redial_gaps() {
+	awk '/session ended after/ { e = $1 } / connected$/ && e { print $1 - e; e = 0 }' \
+	    "$T/ch.log"
+}
+listener R hold --hold-time 5
+for jitter in 0 3; do
+	start_callhome --services=any --retry=1 --timeout=2 \
+	    --redial-jitter=$jitter --sshd-option=LoginGraceTime=1 \
+	    127.0.0.1:"$PORT_R"
+	wait_until 20 test "$(grep -c 'session ended' "$T/ch.log")" -ge 4
+	stop_callhome
+	gaps=$(redial_gaps | tr '\n' ' ')
+	diag "--redial-jitter=$jitter: re-dial gaps $gaps"
+	check "--redial-jitter=$jitter: every re-dial within $jitter s (+0.5)" \
+	    test -n "$gaps" -a -z "$(redial_gaps | awk -v j=$jitter '$1 > j + 0.5')"
+done
+stop_listener R
+
 # random: first calls of 12 one-shot runs land on more than one server.
 rm -f "$T/A.log" "$T/B.log" "$T/C.log"
 listener A hold --hold-time 0.3

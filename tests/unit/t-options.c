@@ -54,6 +54,7 @@ main(void)
 	    cfg.ka_interval == 15 && cfg.ka_count == 3 &&
 	    cfg.services == SERVICES_NETCONF && cfg.preamble == PREAMBLE_JUNOS &&
 	    cfg.strategy == STRATEGY_IN_ORDER && cfg.backoff_max == 120 &&
+	    cfg.redial_jitter == 1 &&
 	    cfg.idle_timeout == 0 && !cfg.once,
 	    "defaults are RFC 8071's and Junos'");
 	is_str(cfg.servers[0].name, "nms:4334", "default port applied");
@@ -70,7 +71,8 @@ main(void)
 	    "--keepalive-interval=0", "--keepalive-count=9", "--sshd=/bin/true",
 	    "--sshd-config=/tmp/c", "--secret-file=/s", "--host-key=/k",
 	    "--reconnect-strategy=random", "--state-file=/st",
-	    "--backoff-max=30", "--startup-delay=7", "-v", "-v", "--syslog",
+	    "--backoff-max=30", "--startup-delay=7", "--redial-jitter=0",
+	    "-v", "-v", "--syslog",
 	    "n", (char *)NULL), OPTIONS_OK, "every option at once");
 	ok(cfg.nsshd_options == 2 &&
 	    strcmp(cfg.sshd_options[1], "MaxAuthTries=2") == 0,
@@ -84,7 +86,8 @@ main(void)
 	    strcmp(cfg.host_key_file, "/k") == 0 &&
 	    cfg.strategy == STRATEGY_RANDOM &&
 	    strcmp(cfg.state_file, "/st") == 0 && cfg.backoff_max == 30 &&
-	    cfg.startup_delay == 7 && cfg.verbosity == 2 && cfg.use_syslog,
+	    cfg.startup_delay == 7 && cfg.redial_jitter == 0 &&
+	    cfg.verbosity == 2 && cfg.use_syslog,
 	    "every value lands where it belongs");
 
 	is_int(run("--device-id=x", "--periodic=5", "n", (char *)NULL),
@@ -139,6 +142,7 @@ main(void)
 	refused("--backoff-max=0", NULL, "from 1 to 86400");
 	refused("--startup-delay=86401", NULL, "from 0 to 86400");
 	refused("--periodic=0", NULL, "from 1 to 10080");
+	refused("--redial-jitter=3601", NULL, "from 0 to 3600");
 	refused("--idle-timeout=x", NULL, "from 0 to 86400");
 	refused("--preamble=cisco", NULL, "unknown value");
 	refused("--services=shell", NULL, "unknown value");

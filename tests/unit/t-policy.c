@@ -21,22 +21,22 @@ main(void)
 	unsigned int d, prev = 0, i;
 	int grew = 1;
 
-	policy_init(&p, 3, STRATEGY_IN_ORDER, 120000, 60000, fake_random);
+	policy_init(&p, 3, STRATEGY_IN_ORDER, 120000, 60000, 1000, fake_random);
 	is_int(policy_first(&p), 0, "in-order starts at the first server");
 	policy_session_ended(&p, 2, 3600000);
 	is_int(policy_first(&p), 0, "in-order returns to the first server");
 
-	policy_init(&p, 3, STRATEGY_STICKY, 120000, 60000, fake_random);
+	policy_init(&p, 3, STRATEGY_STICKY, 120000, 60000, 1000, fake_random);
 	is_int(policy_first(&p), 0, "sticky with no history starts at 0");
 	policy_session_ended(&p, 2, 3600000);
 	is_int(policy_first(&p), 2, "sticky starts at the last good server");
 
-	policy_init(&p, 3, STRATEGY_RANDOM, 120000, 60000, fake_random);
+	policy_init(&p, 3, STRATEGY_RANDOM, 120000, 60000, 1000, fake_random);
 	mode = 0;
 	is_int(policy_first(&p), 2, "random uses the random source");
 	is_int(last_upper, 3, "... over all servers");
 
-	policy_init(&p, 1, STRATEGY_IN_ORDER, 120000, 60000, fake_random);
+	policy_init(&p, 1, STRATEGY_IN_ORDER, 120000, 60000, 1000, fake_random);
 	mode = 0;
 	for (i = 0; i < 12; i++) {
 		d = policy_pass_failed(&p);
@@ -46,7 +46,7 @@ main(void)
 	}
 	ok(grew, "backoff windows grow");
 	is_int(d, 120000, "backoff is capped at --backoff-max");
-	policy_init(&p, 1, STRATEGY_IN_ORDER, 120000, 60000, fake_random);
+	policy_init(&p, 1, STRATEGY_IN_ORDER, 120000, 60000, 1000, fake_random);
 	is_int(policy_pass_failed(&p), 1000, "first window is about 1 s");
 	is_int(policy_pass_failed(&p), 2000, "then 2 s");
 	is_int(policy_pass_failed(&p), 4000, "then 4 s");
@@ -65,6 +65,14 @@ main(void)
 	for (i = 0; i < 100; i++)
 		policy_pass_failed(&p);
 	is_int(policy_window_ms(&p), 120000, "no overflow after many failures");
+
+	policy_init(&p, 1, STRATEGY_IN_ORDER, 120000, 60000, 0, fake_random);
+	mode = 0;
+	is_int(policy_session_ended(&p, 0, 60000), 0,
+	    "--redial-jitter=0: a healthy session is followed at once");
+	policy_init(&p, 1, STRATEGY_IN_ORDER, 120000, 60000, 30000, fake_random);
+	is_int(policy_session_ended(&p, 0, 60000), 30000,
+	    "--redial-jitter=30: up to 30 s");
 
 	is_int(policy_startup_ms(&p, 0), 0, "no startup delay by default");
 	mode = 0;
