@@ -21,6 +21,7 @@
 #include "accept.h"
 #include "knownhosts.h"
 #include "log.h"
+#include "misc.h"
 
 #ifdef POLLRDHUP
 #define POLL_RDHUP	POLLRDHUP	/* the caller shut down its side */
@@ -38,15 +39,6 @@ struct pending {
 	char		peer[ACCEPT_PEER_MAX];
 	uint8_t		buf[PREAMBLE_MAX + 1];
 };
-
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void
 addr_name(const struct sockaddr *sa, socklen_t salen, char *out, size_t outlen)

@@ -15,17 +15,9 @@
 
 #include "dial.h"
 #include "log.h"
+#include "misc.h"
 
 #define DIAL_MIN_SHARE_MS	2000
-
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /*
  * Each of the addresses left gets an equal share of what remains, so that
@@ -44,21 +36,6 @@ dial_budget_ms(int remaining_ms, int addrs_left)
 		share = remaining_ms < DIAL_MIN_SHARE_MS ? remaining_ms :
 		    DIAL_MIN_SHARE_MS;
 	return share;
-}
-
-/*
- * Wait until fd is ready for events, timeout_ms passes (0) or a signal in
- * waitmask arrives (-1, errno EINTR).  1 when ready.
- */
-int
-wait_fd(int fd, short events, int timeout_ms, const sigset_t *waitmask)
-{
-	struct pollfd pfd = { fd, events, 0 };
-	struct timespec ts;
-
-	ts.tv_sec = timeout_ms / 1000;
-	ts.tv_nsec = (long)(timeout_ms % 1000) * 1000000;
-	return ppoll(&pfd, 1, &ts, waitmask);
 }
 
 static void

@@ -26,6 +26,5 @@ enum dial_status
 	dial(const struct server *sv, const struct dial_opts *o, int *fdp,
 	    char *peer, size_t peerlen);
 int	dial_budget_ms(int remaining_ms, int addrs_left);
-int	wait_fd(int fd, short events, int timeout_ms, const sigset_t *waitmask);
 
 #endif

@@ -13,6 +13,45 @@
 #include "file.h"
 
 /*
+ * Open a regular file for reading: -1 with err set otherwise, and errno
+ * kept from open(2) so that a caller can treat ENOENT apart.
+ */
+int
+file_open(const char *path, int flags, struct stat *st, char *err,
+    size_t errlen)
+{
+	int fd, e;
+
+	/* O_NONBLOCK: a FIFO must not hang us before fstat() refuses it. */
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)) ==
+	    -1) {
+		e = errno;
+		snprintf(err, errlen, "%s: %s", path, strerror(e));
+		errno = e;
+		return -1;
+	}
+	if (fstat(fd, st) == -1) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		goto bad;
+	}
+	if (!S_ISREG(st->st_mode)) {
+		snprintf(err, errlen, "%s: not a regular file", path);
+		goto bad;
+	}
+	if ((flags & FILE_PRIVATE) && (st->st_mode & (S_IRWXG | S_IRWXO))) {
+		snprintf(err, errlen, "%s: permissions 0%03o are too open: "
+		    "it must not be accessible by group or others "
+		    "(chmod 600)", path, (unsigned)(st->st_mode & 0777));
+		goto bad;
+	}
+	return fd;
+bad:
+	close(fd);
+	errno = EINVAL;
+	return -1;
+}
+
+/*
  * Read a whole regular file of at most bufsz - 1 bytes into buf and
  * NUL-terminate it.  A larger file is an error, not a truncation.
  */
@@ -27,26 +66,8 @@ file_read(const char *path, int flags, void *buf, size_t bufsz, size_t *len,
 	int fd, ret = -1;
 
 	*len = 0;
-	/* O_NONBLOCK: a FIFO must not hang us before fstat() refuses it. */
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)) ==
-	    -1) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+	if ((fd = file_open(path, flags, &st, err, errlen)) == -1)
 		goto err0;
-	}
-	if (fstat(fd, &st) == -1) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		goto err1;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		snprintf(err, errlen, "%s: not a regular file", path);
-		goto err1;
-	}
-	if ((flags & FILE_PRIVATE) && (st.st_mode & (S_IRWXG | S_IRWXO))) {
-		snprintf(err, errlen, "%s: permissions 0%03o are too open: "
-		    "it must not be accessible by group or others "
-		    "(chmod 600)", path, (unsigned)(st.st_mode & 0777));
-		goto err1;
-	}
 	for (;;) {
 		n = read(fd, p + off, bufsz - 1 - off);
 		if (n == -1 && errno == EINTR)

@@ -5,10 +5,14 @@
 #ifndef FILE_H
 #define FILE_H
 
+#include <sys/stat.h>
+
 #include <stddef.h>
 
 #define FILE_PRIVATE	0x01	/* refuse a group- or world-readable file */
 
+int	file_open(const char *path, int flags, struct stat *st, char *err,
+	    size_t errlen);
 int	file_read(const char *path, int flags, void *buf, size_t bufsz,
 	    size_t *len, char *err, size_t errlen);
 int	file_replace(const char *path, const void *data, size_t len,

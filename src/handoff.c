@@ -14,6 +14,7 @@
 
 #include "handoff.h"
 #include "log.h"
+#include "misc.h"
 
 /* ssh's ProxyUseFdpass gives the command one end of a socketpair. */
 int
@@ -85,15 +86,6 @@ handoff_fdpass(int out, int fd, char *err, size_t errlen)
 		    n == -1 ? strerror(errno) : "short write");
 		return -1;
 	}
-}
-
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* One direction of the relay. */

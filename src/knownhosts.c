@@ -209,19 +209,10 @@ read_all(const char *path, char **bufp, size_t *lenp, mode_t *mode, char *err,
 	*bufp = NULL;
 	*lenp = 0;
 	*mode = 0644;
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) == -1) {
+	if ((fd = file_open(path, 0, &st, err, errlen)) == -1) {
 		if (errno == ENOENT)
 			return 0;
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		goto err0;
-	}
-	if (fstat(fd, &st) == -1) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		goto err1;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		snprintf(err, errlen, "%s: not a regular file", path);
-		goto err1;
 	}
 	if (st.st_size > KNOWNHOSTS_MAX) {
 		snprintf(err, errlen, "%s: larger than %d bytes", path,

@@ -7,6 +7,7 @@
 
 #include "knownhosts.h"
 #include "nmsopts.h"
+#include "optarg.h"
 #include "preamble.h"
 
 enum {
@@ -66,35 +67,6 @@ const char *
 nmsopts_usage(void)
 {
 	return usage_text;
-}
-
-static int
-number(const char *opt, const char *arg, long long lo, long long hi,
-    int *out, char *err, size_t errlen)
-{
-	const char *why;
-	long long n;
-
-	n = strtonum(arg, lo, hi, &why);
-	if (why != NULL) {
-		snprintf(err, errlen, "--%s=%s: must be a number from %lld "
-		    "to %lld", opt, arg, lo, hi);
-		return -1;
-	}
-	*out = (int)n;
-	return 0;
-}
-
-static int
-nonempty(const char *opt, const char *arg, const char **out, char *err,
-    size_t errlen)
-{
-	if (arg[0] == '\0') {
-		snprintf(err, errlen, "--%s: empty value", opt);
-		return -1;
-	}
-	*out = arg;
-	return 0;
 }
 
 /*
@@ -178,12 +150,12 @@ nmsopts_parse(int argc, char *argv[], struct nms_config *cfg, char *err,
 			cfg->device_id = optarg;
 			break;
 		case OPT_TIMEOUT:
-			if (number("timeout", optarg, 1, NMS_TIMEOUT_MAX,
+			if (optarg_number("timeout", optarg, 1, NMS_TIMEOUT_MAX,
 			    &cfg->timeout, err, errlen) == -1)
 				goto usage;
 			break;
 		case OPT_PREAMBLE_TIMEOUT:
-			if (number("preamble-timeout", optarg, 1,
+			if (optarg_number("preamble-timeout", optarg, 1,
 			    NMS_PREAMBLE_TIMEOUT_MAX, &cfg->preamble_timeout,
 			    err, errlen) == -1)
 				goto usage;
@@ -192,7 +164,7 @@ nmsopts_parse(int argc, char *argv[], struct nms_config *cfg, char *err,
 			cfg->require_preamble = 1;
 			break;
 		case OPT_SECRET_FILE:
-			if (nonempty("secret-file", optarg, &cfg->secret_file,
+			if (optarg_nonempty("secret-file", optarg, &cfg->secret_file,
 			    err, errlen) == -1)
 				goto usage;
 			break;
@@ -200,7 +172,7 @@ nmsopts_parse(int argc, char *argv[], struct nms_config *cfg, char *err,
 			cfg->allow_swapped = 1;
 			break;
 		case OPT_KNOWN_HOSTS:
-			if (nonempty("known-hosts", optarg, &cfg->known_hosts,
+			if (optarg_nonempty("known-hosts", optarg, &cfg->known_hosts,
 			    err, errlen) == -1)
 				goto usage;
 			break;

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "optarg.h"
 #include "options.h"
 
 enum {
@@ -93,51 +94,6 @@ options_usage(void)
 	return usage_text;
 }
 
-static int
-number(const char *opt, const char *arg, long long lo, long long hi,
-    int *out, char *err, size_t errlen)
-{
-	const char *why;
-	long long n;
-
-	n = strtonum(arg, lo, hi, &why);
-	if (why != NULL) {
-		snprintf(err, errlen, "--%s=%s: must be a number from %lld "
-		    "to %lld", opt, arg, lo, hi);
-		return -1;
-	}
-	*out = (int)n;
-	return 0;
-}
-
-static int
-word(const char *opt, const char *arg, const char *const words[], int *out,
-    char *err, size_t errlen)
-{
-	int i;
-
-	for (i = 0; words[i] != NULL; i++) {
-		if (strcmp(arg, words[i]) == 0) {
-			*out = i;
-			return 0;
-		}
-	}
-	snprintf(err, errlen, "--%s=%s: unknown value", opt, arg);
-	return -1;
-}
-
-static int
-nonempty(const char *opt, const char *arg, const char **out, char *err,
-    size_t errlen)
-{
-	if (arg[0] == '\0') {
-		snprintf(err, errlen, "--%s: empty value", opt);
-		return -1;
-	}
-	*out = arg;
-	return 0;
-}
-
 static const char *const preamble_words[] = { "junos", "junos-nul", "none",
     NULL };
 static const char *const services_words[] = { "netconf", "any", NULL };
@@ -185,48 +141,48 @@ options_parse(int argc, char *argv[], struct config *cfg, char *err,
 			cfg->device_id = optarg;
 			break;
 		case OPT_PORT:
-			if (number("port", optarg, 1, 65535, &port, err,
+			if (optarg_number("port", optarg, 1, 65535, &port, err,
 			    errlen) == -1)
 				goto usage;
 			break;
 		case OPT_SECRET_FILE:
-			if (nonempty("secret-file", optarg, &cfg->secret_file,
+			if (optarg_nonempty("secret-file", optarg, &cfg->secret_file,
 			    err, errlen) == -1)
 				goto usage;
 			break;
 		case OPT_HOST_KEY:
-			if (nonempty("host-key", optarg, &cfg->host_key_file,
+			if (optarg_nonempty("host-key", optarg, &cfg->host_key_file,
 			    err, errlen) == -1)
 				goto usage;
 			break;
 		case OPT_PREAMBLE:
-			if (word("preamble", optarg, preamble_words, &n, err,
+			if (optarg_word("preamble", optarg, preamble_words, &n, err,
 			    errlen) == -1)
 				goto usage;
 			cfg->preamble = n;
 			break;
 		case OPT_RETRY:
-			if (number("retry", optarg, 1, 100, &cfg->retry, err,
+			if (optarg_number("retry", optarg, 1, 100, &cfg->retry, err,
 			    errlen) == -1)
 				goto usage;
 			break;
 		case OPT_TIMEOUT:
-			if (number("timeout", optarg, 1, 3600, &cfg->timeout,
+			if (optarg_number("timeout", optarg, 1, 3600, &cfg->timeout,
 			    err, errlen) == -1)
 				goto usage;
 			break;
 		case OPT_KA_INTERVAL:
-			if (number("keepalive-interval", optarg, 0, 3600,
+			if (optarg_number("keepalive-interval", optarg, 0, 3600,
 			    &cfg->ka_interval, err, errlen) == -1)
 				goto usage;
 			break;
 		case OPT_KA_COUNT:
-			if (number("keepalive-count", optarg, 1, 100,
+			if (optarg_number("keepalive-count", optarg, 1, 100,
 			    &cfg->ka_count, err, errlen) == -1)
 				goto usage;
 			break;
 		case OPT_SERVICES:
-			if (word("services", optarg, services_words, &n, err,
+			if (optarg_word("services", optarg, services_words, &n, err,
 			    errlen) == -1)
 				goto usage;
 			cfg->services = n;
@@ -240,7 +196,7 @@ options_parse(int argc, char *argv[], struct config *cfg, char *err,
 			cfg->sshd = optarg;
 			break;
 		case OPT_SSHD_CONFIG:
-			if (nonempty("sshd-config", optarg, &cfg->sshd_config,
+			if (optarg_nonempty("sshd-config", optarg, &cfg->sshd_config,
 			    err, errlen) == -1)
 				goto usage;
 			break;
@@ -266,38 +222,38 @@ options_parse(int argc, char *argv[], struct config *cfg, char *err,
 			cfg->check = 1;
 			break;
 		case OPT_STRATEGY:
-			if (word("reconnect-strategy", optarg, strategy_words,
+			if (optarg_word("reconnect-strategy", optarg, strategy_words,
 			    &n, err, errlen) == -1)
 				goto usage;
 			cfg->strategy = n;
 			break;
 		case OPT_STATE_FILE:
-			if (nonempty("state-file", optarg, &cfg->state_file,
+			if (optarg_nonempty("state-file", optarg, &cfg->state_file,
 			    err, errlen) == -1)
 				goto usage;
 			break;
 		case OPT_BACKOFF_MAX:
-			if (number("backoff-max", optarg, 1, 86400,
+			if (optarg_number("backoff-max", optarg, 1, 86400,
 			    &cfg->backoff_max, err, errlen) == -1)
 				goto usage;
 			break;
 		case OPT_STARTUP_DELAY:
-			if (number("startup-delay", optarg, 0, 86400,
+			if (optarg_number("startup-delay", optarg, 0, 86400,
 			    &cfg->startup_delay, err, errlen) == -1)
 				goto usage;
 			break;
 		case OPT_REDIAL_JITTER:
-			if (number("redial-jitter", optarg, 0, 3600,
+			if (optarg_number("redial-jitter", optarg, 0, 3600,
 			    &cfg->redial_jitter, err, errlen) == -1)
 				goto usage;
 			break;
 		case OPT_PERIODIC:
-			if (number("periodic", optarg, 1, 10080,
+			if (optarg_number("periodic", optarg, 1, 10080,
 			    &cfg->periodic, err, errlen) == -1)
 				goto usage;
 			break;
 		case OPT_IDLE_TIMEOUT:
-			if (number("idle-timeout", optarg, 0, 86400,
+			if (optarg_number("idle-timeout", optarg, 0, 86400,
 			    &cfg->idle_timeout, err, errlen) == -1)
 				goto usage;
 			break;
@@ -305,7 +261,7 @@ options_parse(int argc, char *argv[], struct config *cfg, char *err,
 			cfg->daemon = 1;
 			break;
 		case OPT_PIDFILE:
-			if (nonempty("pidfile", optarg, &cfg->pidfile, err,
+			if (optarg_nonempty("pidfile", optarg, &cfg->pidfile, err,
 			    errlen) == -1)
 				goto usage;
 			break;

@@ -18,6 +18,7 @@
 #include "handoff.h"
 #include "knownhosts.h"
 #include "log.h"
+#include "misc.h"
 #include "nmsopts.h"
 #include "secret.h"
 
@@ -29,18 +30,6 @@ static void
 on_signal(int sig)
 {
 	got_signal = sig;
-}
-
-/* fds 0-2 open, so that no socket lands on one of them by accident. */
-static void
-sanitise_stdfd(void)
-{
-	int fd;
-
-	while ((fd = open("/dev/null", O_RDWR)) != -1 && fd <= 2)
-		;
-	if (fd > 2)
-		close(fd);
 }
 
 /*

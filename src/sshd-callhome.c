@@ -15,6 +15,7 @@
 
 #include "announce.h"
 #include "log.h"
+#include "misc.h"
 #include "options.h"
 #include "session.h"
 #include "sshdcfg.h"
@@ -22,18 +23,6 @@
 #include "supervise.h"
 
 extern char **environ;
-
-/* fds 0-2 open, so that no socket or secret ever lands on one of them. */
-static void
-sanitise_stdfd(void)
-{
-	int fd;
-
-	while ((fd = open("/dev/null", O_RDWR)) != -1 && fd <= 2)
-		;
-	if (fd > 2)
-		close(fd);
-}
 
 /*
  * Everything that can be checked before the first dial: sshd runs and

@@ -19,6 +19,7 @@
 #include "dial.h"
 #include "file.h"
 #include "log.h"
+#include "misc.h"
 #include "policy.h"
 #include "session.h"
 #include "status.h"
@@ -75,15 +76,6 @@ signals_setup(void)
 	sigprocmask(SIG_BLOCK, &block, &waitmask);
 	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
 		sigdelset(&waitmask, sigs[i]);
-}
-
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static uint32_t

@@ -1,0 +1,12 @@
+/* Small system helpers both programs share. */
+#ifndef MISC_H
+#define MISC_H
+
+#include <signal.h>
+
+long long
+	now_ms(void);
+int	wait_fd(int fd, short events, int timeout_ms, const sigset_t *waitmask);
+void	sanitise_stdfd(void);
+
+#endif

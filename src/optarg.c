@@ -1,0 +1,54 @@
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "optarg.h"
+
+/* strtonum in [lo, hi]; the message names the option and the range. */
+int
+optarg_number(const char *opt, const char *arg, long long lo, long long hi,
+    int *out, char *err, size_t errlen)
+{
+	const char *why;
+	long long n;
+
+	n = strtonum(arg, lo, hi, &why);
+	if (why != NULL) {
+		snprintf(err, errlen, "--%s=%s: must be a number from %lld "
+		    "to %lld", opt, arg, lo, hi);
+		return -1;
+	}
+	*out = (int)n;
+	return 0;
+}
+
+/* One of words; *out is its index. */
+int
+optarg_word(const char *opt, const char *arg, const char *const words[],
+    int *out, char *err, size_t errlen)
+{
+	int i;
+
+	for (i = 0; words[i] != NULL; i++) {
+		if (strcmp(arg, words[i]) == 0) {
+			*out = i;
+			return 0;
+		}
+	}
+	snprintf(err, errlen, "--%s=%s: unknown value", opt, arg);
+	return -1;
+}
+
+int
+optarg_nonempty(const char *opt, const char *arg, const char **out,
+    char *err, size_t errlen)
+{
+	if (arg[0] == '\0') {
+		snprintf(err, errlen, "--%s: empty value", opt);
+		return -1;
+	}
+	*out = arg;
+	return 0;
+}
