@@ -85,6 +85,8 @@ if command -v strace >/dev/null; then
 	spid=$!
 	PIDS="$PIDS $spid"
 	wait_pid 15 "$spid"
+	check "killed in the middle of writing the state file (temp file left)" \
+	    sh -c "ls '$T'/state.crash.?????? >/dev/null 2>&1"
 	check "killed while writing the state file: old file intact" \
 	    grep -qx 'old-contents' "$T/state.crash"
 	check "killed while writing: the new file was never renamed over it" \
@@ -92,5 +94,32 @@ if command -v strace >/dev/null; then
 	stop_listener C
 else
 	skip "crash while writing the state file: no strace"
+fi
+
+# The same for known_hosts on the management side: ssh-callhome is killed
+# at the fsync of the new file, after a verified call.
+if command -v strace >/dev/null; then
+	printf 'other ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBk2m1cOHmMCxGxh8OYt\n' \
+	    >"$T/kh"
+	cp "$T/kh" "$T/kh.orig"
+	kport=$(free_port)
+	( exec strace -f -o /dev/null -e trace=fsync \
+	    -e inject=fsync:signal=SIGKILL "$NMS" --listen=127.0.0.1:"$kport" --device-id=rtr-1 \
+	    --secret-file="$T/secret" --known-hosts="$T/kh" --timeout=20 \
+	    </dev/null >/dev/null 2>"$T/nms.err" ) &
+	npid=$!
+	PIDS="$PIDS $npid"
+	wait_until 10 sh -c "ss -ltn | grep -q ':$kport '"
+	$PYTHON "$top_srcdir/tests/helpers/fakedev.py" --connect 127.0.0.1 \
+	    --port "$kport" --device-id rtr-1 \
+	    --key "$(cut -d' ' -f1,2 "$T/host_ed25519.pub")" \
+	    --secret "$T/secret" --then close
+	wait_pid 15 "$npid"
+	check "ssh-callhome was killed in the middle of the write (temp file left)" \
+	    sh -c "ls '$T'/kh.?????? >/dev/null 2>&1"
+	check "ssh-callhome killed while writing known_hosts: old file intact" \
+	    cmp -s "$T/kh" "$T/kh.orig"
+else
+	skip "crash while writing known_hosts: no strace"
 fi
 done_testing

@@ -114,7 +114,7 @@ wait_pid() {
 		wait "$pid" 2>/dev/null
 		return 124
 	fi
-	wait "$pid"
+	wait "$pid" 2>/dev/null
 }
 
 # A port nobody listens on (bound, then released).
