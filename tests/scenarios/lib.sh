@@ -5,6 +5,8 @@
 # PIDs recorded here, never by name; every wait is bounded.
 
 set -u
+# No core files from a crash in a test: a sanitizer build's would be huge.
+ulimit -c 0
 
 : "${top_srcdir:?run through make check}"
 : "${top_builddir:?run through make check}"
