@@ -193,16 +193,8 @@ nmsopts_parse(int argc, char *argv[], struct nms_config *cfg, char *err,
 			return NMSOPTS_VERSION;
 		case 'h':
 			return NMSOPTS_HELP;
-		case ':':
-			snprintf(err, errlen, "%s: needs a value", name);
-			goto usage;
 		default:
-			if (optopt != 0)
-				snprintf(err, errlen, "-%c: unknown option",
-				    optopt);
-			else
-				snprintf(err, errlen, "%s: unknown option",
-				    name);
+			optarg_error(ch, name, err, errlen);
 			goto usage;
 		}
 	}

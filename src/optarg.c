@@ -1,5 +1,6 @@
 #include "config.h"
 
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,4 +52,20 @@ optarg_nonempty(const char *opt, const char *arg, const char **out,
 	}
 	*out = arg;
 	return 0;
+}
+
+/*
+ * What getopt_long (with a leading ':' and opterr = 0) said was wrong:
+ * ch is ':' for a missing value, anything else for an unknown option;
+ * name is the argument it was looking at.
+ */
+void
+optarg_error(int ch, const char *name, char *err, size_t errlen)
+{
+	if (ch == ':')
+		snprintf(err, errlen, "%s: needs a value", name);
+	else if (optopt != 0)
+		snprintf(err, errlen, "-%c: unknown option", optopt);
+	else
+		snprintf(err, errlen, "%s: unknown option", name);
 }

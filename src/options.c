@@ -278,16 +278,8 @@ options_parse(int argc, char *argv[], struct config *cfg, char *err,
 			return OPTIONS_VERSION;
 		case 'h':
 			return OPTIONS_HELP;
-		case ':':
-			snprintf(err, errlen, "%s: needs a value", name);
-			goto usage;
 		default:
-			if (optopt != 0)
-				snprintf(err, errlen, "-%c: unknown option",
-				    optopt);
-			else
-				snprintf(err, errlen, "%s: unknown option",
-				    name);
+			optarg_error(ch, name, err, errlen);
 			goto usage;
 		}
 	}
