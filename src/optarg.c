@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include <getopt.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,4 +69,20 @@ optarg_error(int ch, const char *name, char *err, size_t errlen)
 		snprintf(err, errlen, "-%c: unknown option", optopt);
 	else
 		snprintf(err, errlen, "%s: unknown option", name);
+}
+
+/*
+ * getopt_long from the start, silent (errors come back as '?' and ':'),
+ * so that a parser can run more than once: the tests and fuzzers do.
+ */
+void
+optarg_reset(void)
+{
+#ifdef __GLIBC__
+	optind = 0;
+#else
+	optreset = 1;
+	optind = 1;
+#endif
+	opterr = 0;
 }

@@ -120,14 +120,7 @@ options_parse(int argc, char *argv[], struct config *cfg, char *err,
 	cfg->sshd = SSHD_PATH;
 	err[0] = '\0';
 
-	/* Reset getopt so that the parser can run more than once (tests). */
-#ifdef __GLIBC__
-	optind = 0;
-#else
-	optreset = 1;
-	optind = 1;
-#endif
-	opterr = 0;
+	optarg_reset();
 	while ((ch = getopt_long(argc, argv, ":vqVh", longopts, NULL)) != -1) {
 		const char *name = optind > 0 && optind <= argc ?
 		    argv[optind - 1] : "?";
