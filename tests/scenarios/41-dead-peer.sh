@@ -88,7 +88,7 @@ ip -n "$NMSNS" link set "veth-n$$" up
 
 in_nms() { ip netns exec "$NMSNS" "$@"; }
 rm -f "$T/port"
-bg in_nms ssh -F /dev/null -i "$T/user_key" -o IdentitiesOnly=yes \
+bg ip netns exec "$NMSNS" ssh -F /dev/null -i "$T/user_key" -o IdentitiesOnly=yes \
     -o BatchMode=yes -o StrictHostKeyChecking=no \
     -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR \
     -o ProxyCommand="$PYTHON $CALLRECV --listen 10.77.0.2 --port-file $T/port --lines 3" \
@@ -96,7 +96,7 @@ bg in_nms ssh -F /dev/null -i "$T/user_key" -o IdentitiesOnly=yes \
 sshpid=$BGPID
 wait_for 10 -s "$T/port"
 rm -f "$T/two.port" "$T/two.log"
-bg in_nms $PYTHON "$CALLRECV" --mode hold --listen 10.77.0.3 \
+bg ip netns exec "$NMSNS" $PYTHON "$CALLRECV" --mode hold --listen 10.77.0.3 \
     --port-file "$T/two.port" --log "$T/two.log" --calls 10 --hold-time 30
 wait_for 10 -s "$T/two.port"
 : >"$T/ch.log"
@@ -122,5 +122,8 @@ check "netns: the dead first server was given up on" \
     grep -q '10.77.0.2:[0-9]* \[10.77.0.2\]: connection timed out' "$T/ch.log"
 stop_callhome
 check "netns: exit 0 ($RC)" test "$RC" -eq 0
-kill "$sshpid" 2>/dev/null
+for p in $PIDS; do kill "$p" 2>/dev/null; done
+ns_empty() { [ -z "$(ip netns pids "$NMSNS"; ip netns pids "$DEV")" ]; }
+check "netns: nothing the test started is left in either namespace" \
+    wait_until 5 ns_empty
 done_testing
