@@ -52,6 +52,33 @@ bad:
 }
 
 /*
+ * Read fd to its end into buf, which has room for cap bytes: 0, or 1 if
+ * there was more than that, or -1 with errno from read(2).
+ */
+int
+file_read_fd(int fd, void *buf, size_t cap, size_t *len)
+{
+	char *p = buf, c;
+	ssize_t n;
+
+	*len = 0;
+	for (;;) {
+		/* Full: one byte more says whether it was all there was. */
+		n = *len < cap ? read(fd, p + *len, cap - *len) :
+		    read(fd, &c, 1);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1)
+			return -1;
+		if (n == 0)
+			return 0;
+		if (*len == cap)
+			return 1;
+		*len += n;
+	}
+}
+
+/*
  * Read a whole regular file of at most bufsz - 1 bytes into buf and
  * NUL-terminate it.  A larger file is an error, not a truncation.
  */
@@ -60,46 +87,29 @@ file_read(const char *path, int flags, void *buf, size_t bufsz, size_t *len,
     char *err, size_t errlen)
 {
 	struct stat st;
-	char *p = buf;
-	size_t off = 0;
-	ssize_t n;
 	int fd, ret = -1;
 
 	*len = 0;
 	if ((fd = file_open(path, flags, &st, err, errlen)) == -1)
-		goto err0;
-	for (;;) {
-		n = read(fd, p + off, bufsz - 1 - off);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1) {
-			snprintf(err, errlen, "%s: %s", path, strerror(errno));
-			goto err2;
-		}
-		if (n == 0)
-			break;
-		off += n;
-		if (off == bufsz - 1) {
-			/* Full: the file is too large unless this is EOF. */
-			char c;
-
-			if (read(fd, &c, 1) != 0) {
-				snprintf(err, errlen, "%s: larger than %zu "
-				    "bytes", path, bufsz - 1);
-				goto err2;
-			}
-			break;
-		}
+		return -1;
+	switch (file_read_fd(fd, buf, bufsz - 1, len)) {
+	case -1:
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		break;
+	case 1:
+		snprintf(err, errlen, "%s: larger than %zu bytes", path,
+		    bufsz - 1);
+		break;
+	default:
+		((char *)buf)[*len] = '\0';
+		ret = 0;
+		break;
 	}
-	p[off] = '\0';
-	*len = off;
-	ret = 0;
-	goto err1;
-err2:
-	explicit_bzero(buf, bufsz);
-err1:
+	if (ret == -1) {
+		explicit_bzero(buf, bufsz);
+		*len = 0;
+	}
 	close(fd);
-err0:
 	return ret;
 }
 

@@ -13,6 +13,7 @@
 
 int	file_open(const char *path, int flags, struct stat *st, char *err,
 	    size_t errlen);
+int	file_read_fd(int fd, void *buf, size_t cap, size_t *len);
 int	file_read(const char *path, int flags, void *buf, size_t bufsz,
 	    size_t *len, char *err, size_t errlen);
 int	file_replace(const char *path, const void *data, size_t len,

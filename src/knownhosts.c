@@ -202,8 +202,7 @@ read_all(const char *path, char **bufp, size_t *lenp, mode_t *mode, char *err,
 {
 	struct stat st;
 	char *buf = NULL;
-	size_t off = 0;
-	ssize_t n;
+	size_t len;
 	int fd;
 
 	*bufp = NULL;
@@ -220,31 +219,22 @@ read_all(const char *path, char **bufp, size_t *lenp, mode_t *mode, char *err,
 		goto err1;
 	}
 	*mode = st.st_mode & 07777;
-	/* One byte more than fstat said, to notice a file still growing. */
 	if ((buf = malloc((size_t)st.st_size + 1)) == NULL) {
 		snprintf(err, errlen, "%s: out of memory", path);
 		goto err1;
 	}
-	for (;;) {
-		n = read(fd, buf + off, (size_t)st.st_size + 1 - off);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1) {
-			snprintf(err, errlen, "%s: %s", path, strerror(errno));
-			goto err2;
-		}
-		if (n == 0)
-			break;
-		off += n;
-		if (off > (size_t)st.st_size) {
-			snprintf(err, errlen, "%s: changed while being read",
-			    path);
-			goto err2;
-		}
+	/* More than fstat said: someone is writing it without the lock. */
+	switch (file_read_fd(fd, buf, (size_t)st.st_size, &len)) {
+	case -1:
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		goto err2;
+	case 1:
+		snprintf(err, errlen, "%s: changed while being read", path);
+		goto err2;
 	}
 	close(fd);
 	*bufp = buf;
-	*lenp = off;
+	*lenp = len;
 	return 0;
 err2:
 	free(buf);
