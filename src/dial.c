@@ -24,7 +24,7 @@
  * a black-holed first address cannot eat the whole attempt, but no share
  * is too short for a slow link.
  */
-int
+static int
 dial_budget_ms(int remaining_ms, int addrs_left)
 {
 	int share;

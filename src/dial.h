@@ -25,6 +25,5 @@ enum dial_status { DIAL_OK, DIAL_FAILED, DIAL_INTERRUPTED };
 enum dial_status
 	dial(const struct server *sv, const struct dial_opts *o, int *fdp,
 	    char *peer, size_t peerlen);
-int	dial_budget_ms(int remaining_ms, int addrs_left);
 
 #endif

@@ -23,12 +23,6 @@ log_init(const char *ident, int verbosity, int use_syslog)
 }
 
 int
-log_verbosity(void)
-{
-	return log_level;
-}
-
-int
 log_to_syslog(void)
 {
 	return log_syslog;

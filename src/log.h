@@ -13,7 +13,6 @@
 #define LOGV_DEBUG	1
 
 void	log_init(const char *ident, int verbosity, int use_syslog);
-int	log_verbosity(void);
 int	log_to_syslog(void);
 void	log_error(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	log_warn(const char *, ...) __attribute__((format(printf, 1, 2)));

@@ -7,7 +7,7 @@
 #include "secret.h"
 
 /* The length without one trailing LF or CR LF, as editors leave them. */
-size_t
+static size_t
 secret_trim(const unsigned char *buf, size_t len)
 {
 	if (len > 0 && buf[len - 1] == '\n') {

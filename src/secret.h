@@ -11,7 +11,6 @@ struct secret {
 	size_t		len;
 };
 
-size_t	secret_trim(const unsigned char *buf, size_t len);
 int	secret_load(const char *path, struct secret *s, char *err,
 	    size_t errlen);
 void	secret_wipe(struct secret *s);

@@ -27,7 +27,7 @@ time_value(const char *s)
 	return why != NULL ? 0 : (int)n;
 }
 
-void
+static void
 sshdcfg_parse(const char *text, struct sshdcfg *sc)
 {
 	const char *line, *nl;

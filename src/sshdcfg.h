@@ -17,7 +17,6 @@ struct sshdcfg {
 	int	login_grace;		/* seconds; 0 = none */
 };
 
-void	sshdcfg_parse(const char *text, struct sshdcfg *sc);
 int	sshdcfg_query(char *const argv[], struct sshdcfg *sc, char *err,
 	    size_t errlen);
 

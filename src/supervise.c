@@ -144,7 +144,7 @@ state_save(const char *path, const struct server *sv)
 }
 
 /* The index of the server a state file names, or -1. */
-int
+static int
 state_load(const char *path, const struct config *cfg)
 {
 	char buf[SERVER_NAME_MAX + 2], err[512];

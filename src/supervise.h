@@ -9,6 +9,5 @@
 #include "sshdcfg.h"
 
 int	supervise(const struct config *cfg, struct sshdcfg *sc);
-int	state_load(const char *path, const struct config *cfg);
 
 #endif
