@@ -1,13 +1,18 @@
 /*
  * lockdown.c: which lines of sshd_config text undo the --services=netconf
- * lock-down, read as sshd reads them.
+ * lock-down, read as sshd reads them; lockcheck.c: the files, with Include.
  */
 #include "config.h"
 
+#include <sys/stat.h>
+
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "lockcheck.h"
 #include "lockdown.h"
 #include "tap.h"
 
@@ -158,9 +163,111 @@ test_scan(void)
 	    "a NUL byte");
 }
 
+static char dir[] = "/tmp/t-lockdown.XXXXXX";
+
+static void
+put(const char *name, const char *text)
+{
+	char path[PATH_MAX];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	if ((f = fopen(path, "w")) == NULL || fputs(text, f) == EOF ||
+	    fclose(f) == EOF) {
+		perror(path);
+		exit(1);
+	}
+}
+
+/* lockcheck on dir/name: "" when accepted, else its message. */
+static const char *
+check(const char *name, int *nfiles)
+{
+	static char err[PATH_MAX + 256];
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	*nfiles = -1;
+	err[0] = '\0';
+	if (lockcheck(path, dir, nfiles, err, sizeof(err)) == 0 &&
+	    err[0] != '\0')
+		return "accepted, but with a message";
+	return err;
+}
+
+static void
+test_files(void)
+{
+	char want[PATH_MAX + 256];
+	int n;
+
+	if (mkdtemp(dir) == NULL) {
+		perror(dir);
+		exit(1);
+	}
+	snprintf(want, sizeof(want), "%s/sub.d", dir);
+	if (mkdir(want, 0755) == -1) {
+		perror(want);
+		exit(1);
+	}
+	put("main", "Banner none\nInclude sub.d/*.conf missing.conf\n"
+	    "Match User x\nBanner none\n");
+	put("sub.d/b.conf", "Match all\nPermitTTY yes\n");
+	put("sub.d/a.conf", "PermitTTY yes\nMatch all\n\nForceCommand none\n");
+	snprintf(want, sizeof(want), "%s/sub.d/a.conf:4: Match block sets "
+	    "ForceCommand, which --services=netconf relies on; remove it or "
+	    "use --services=any", dir);
+	is_str(check("main", &n), want, "a relative Include, the first file "
+	    "in glob order, its own Match block");
+	is_int(n, 2, "two files read");
+
+	put("sub.d/a.conf", "Match all\n");
+	snprintf(want, sizeof(want), "%s/sub.d/b.conf:2: Match block sets "
+	    "PermitTTY, which --services=netconf relies on; remove it or use "
+	    "--services=any", dir);
+	is_str(check("main", &n), want, "the next file in glob order");
+	is_int(n, 3, "three files read");
+
+	/* A Match in an included file ends with that file. */
+	put("sub.d/b.conf", "Match all\nBanner none\n");
+	put("top", "Include sub.d/*.conf\nForceCommand none\n");
+	is_str(check("top", &n), "", "the Match state of the includer is kept");
+	is_int(n, 3, "three files read");
+
+	put("inmatch", "Match Group admins\nInclude sub.d/c\n");
+	put("sub.d/c", "# no Match line\nAllowAgentForwarding yes\n");
+	snprintf(want, sizeof(want), "%s/sub.d/c:2: Match block sets "
+	    "AllowAgentForwarding, which --services=netconf relies on; remove "
+	    "it or use --services=any", dir);
+	is_str(check("inmatch", &n), want, "included from a Match block");
+
+	put("loop", "Include loop\n");
+	snprintf(want, sizeof(want), "%s/loop:1: Include nested more than 16 "
+	    "deep", dir);
+	is_str(check("loop", &n), want, "an Include loop ends");
+	is_int(n, 17, "as deep as sshd reads");
+
+	put("bad", "Match all\nInclude sub.d\n");
+	snprintf(want, sizeof(want), "%s/sub.d: not a regular file", dir);
+	is_str(check("bad", &n), want, "an included directory");
+
+	put("quote", "Match all\nAllowTcpForwarding 'no\n");
+	snprintf(want, sizeof(want), "%s/quote:2: a quote is not closed", dir);
+	is_str(check("quote", &n), want, "bad text names the file and line");
+
+	snprintf(want, sizeof(want), "%s/nosuch: No such file or directory",
+	    dir);
+	is_str(check("nosuch", &n), want, "a missing sshd_config");
+
+	snprintf(want, sizeof(want), "rm -rf '%s'", dir);
+	if (system(want) != 0)
+		printf("# could not remove %s\n", dir);
+}
+
 int
 main(void)
 {
 	test_scan();
+	test_files();
 	return done_testing();
 }
