@@ -139,7 +139,7 @@ main(int argc, char *argv[])
 	}
 	if (cfg.secret_file != NULL && secret_load(cfg.secret_file, &sec, err,
 	    sizeof(err)) == -1) {
-		log_error("secret: %s", err);
+		log_error("%s", err);
 		return EX_CONFIG;
 	}
 	if (cfg.known_hosts != NULL && knownhosts_usable(cfg.known_hosts,

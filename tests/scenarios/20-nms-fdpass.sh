@@ -53,7 +53,7 @@ for addr in 127.0.0.1 ::1; do
 	tag=secret-$addr
 	: >"$T/kh-$addr"
 	call "$tag" "$addr" --secret-file="$T/secret" -- "$T/kh-$addr" \
-	    dev-b dev-b --device-id=dev-b --secret-file="$T/secret" \
+	    dev-b dev-b --device-id=dev-b --secret-file="$NMS_SECRET" \
 	    --known-hosts="$T/kh-$addr" --print
 	if [ "$SSHRC" -eq 0 ] && netconf_ok "$tag"; then
 		ok "--fdpass over $addr with a secret: strict host key check passes from an empty known_hosts"
@@ -107,12 +107,12 @@ for example in pattern alias; do
 	: >"$T/kh-config-$example"
 	cat >"$T/ssh_config-$example" <<-EOF
 	Host rtr-*
-		ProxyCommand $NMS --fdpass --device-id=%n --secret-file=$T/secret --known-hosts=$T/kh-config-$example --listen=127.0.0.1:$port --timeout=30
+		ProxyCommand $NMS --fdpass --device-id=%n --secret-file=$NMS_SECRET --known-hosts=$T/kh-config-$example --listen=127.0.0.1:$port --timeout=30
 		ProxyUseFdpass yes
 		UserKnownHostsFile $T/kh-config-$example
 		StrictHostKeyChecking yes
 	Host core-router
-		ProxyCommand $NMS --fdpass --device-id=rtr-18 --secret-file=$T/secret --known-hosts=$T/kh-config-$example --listen=127.0.0.1:$port --timeout=30
+		ProxyCommand $NMS --fdpass --device-id=rtr-18 --secret-file=$NMS_SECRET --known-hosts=$T/kh-config-$example --listen=127.0.0.1:$port --timeout=30
 		ProxyUseFdpass yes
 		UserKnownHostsFile $T/kh-config-$example
 		HostKeyAlias rtr-18
@@ -183,7 +183,7 @@ fi
 } >"$T/kh-mixed"
 tag=mixed
 call "$tag" 127.0.0.1 --secret-file="$T/secret" -- "$T/kh-mixed" dev-e \
-    dev-e --device-id=dev-e --secret-file="$T/secret" \
+    dev-e --device-id=dev-e --secret-file="$NMS_SECRET" \
     --known-hosts="$T/kh-mixed"
 if [ "$SSHRC" -eq 0 ] && netconf_ok "$tag"; then
 	ok "a stale key for the device is replaced and ssh verifies it"

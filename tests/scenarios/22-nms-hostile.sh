@@ -17,7 +17,7 @@ chmod 600 "$T/wrong-secret"
 
 port=$(free_port)
 nms_ssh_start hostile "$T/kh" good yes good "$port" --fdpass \
-    --listen="127.0.0.1:$port" --device-id=good --secret-file="$T/secret" \
+    --listen="127.0.0.1:$port" --device-id=good --secret-file="$NMS_SECRET" \
     --known-hosts="$T/kh" --preamble-timeout=2 --timeout=90 ||
     diag "ssh-callhome is not listening"
 log=$T/hostile.err

@@ -101,7 +101,7 @@ nc() {
 }
 
 : >"$T/kh"
-nc proxy proxy nc-1 --secret-file="$T/secret" --known-hosts="$T/kh"
+nc proxy proxy nc-1 --secret-file="$NMS_SECRET" --known-hosts="$T/kh"
 if [ "$NCRC" -eq 0 ] && grep -qx 'GET True' "$T/proxy.out"; then
 	ok "ncclient <get> through the relay as paramiko's ProxyCommand, host key checked against the recorded one"
 else
@@ -109,7 +109,7 @@ else
 	show proxy
 fi
 
-nc config config nc-1 --secret-file="$T/secret" --known-hosts="$T/kh"
+nc config config nc-1 --secret-file="$NMS_SECRET" --known-hosts="$T/kh"
 if [ "$NCRC" -eq 0 ] && grep -qx 'GET True' "$T/config.out"; then
 	ok "ncclient <get> with ProxyCommand and UserKnownHostsFile from an ssh_config"
 else
@@ -117,7 +117,7 @@ else
 	show config
 fi
 
-nc fdpass fdpass nc-2 --fdpass --secret-file="$T/secret" --known-hosts="$T/kh"
+nc fdpass fdpass nc-2 --fdpass --secret-file="$NMS_SECRET" --known-hosts="$T/kh"
 if [ "$NCRC" -eq 0 ] && grep -qx 'GET True' "$T/fdpass.out"; then
 	ok "ncclient <get> on a pre-connected socket from ssh-callhome --fdpass"
 else
@@ -129,7 +129,7 @@ ssh-keygen -q -t ed25519 -N '' -f "$T/other_key"
 ssh-keygen -q -t rsa -b 2048 -N '' -f "$T/other_rsa"
 printf 'nc-3 %s\nnc-3 %s\n' "$(pubkey "$T/other_key.pub")" \
     "$(pubkey "$T/other_rsa.pub")" >"$T/kh"
-nc wrong config nc-3 --secret-file="$T/secret"
+nc wrong config nc-3 --secret-file="$NMS_SECRET"
 if [ "$NCRC" -ne 0 ] && grep -q 'ERROR SSHUnknownHostError' "$T/wrong.out"; then
 	ok "ncclient refuses a device whose key is not the recorded one"
 else

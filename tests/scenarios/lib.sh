@@ -184,9 +184,13 @@ setup_sshd() {
 	EOF
 	printf '%s\n' 'fleet-secret-42' >"$T/secret"
 	chmod 600 "$T/secret"
+	# ssh-callhome's copy: a secret file must be owned by its reader or root.
+	NMS_SECRET=$T/secret
 	if [ "$DEVUSER" != "$(id -un)" ]; then
 		chown -R "$DEVUSER" "$T"
 		chmod 600 "$T/host_ed25519" "$T/host_rsa"
+		NMS_SECRET=$T/nms-secret
+		cp "$T/secret" "$NMS_SECRET"
 	fi
 	ensure_privsep
 	# A NETCONF client's side: hello, one <get>, close.
