@@ -62,8 +62,9 @@ for addr in 127.0.0.1 ::1; do
 		show "$tag"
 	fi
 	line=$(cat "$T/kh-$addr")
-	if [ "$line" = "dev-b $ed" ] || [ "$line" = "dev-b $rsa" ]; then
-		ok "known_hosts over $addr: one line, the device's own host key"
+	if [ "$line" = "dev-b $ed ssh-callhome" ] ||
+	    [ "$line" = "dev-b $rsa ssh-callhome" ]; then
+		ok "known_hosts over $addr: one line, the device's own host key, marked as ssh-callhome's"
 	else
 		not_ok "known_hosts over $addr: got '$line'"
 	fi
@@ -74,7 +75,7 @@ for addr in 127.0.0.1 ::1; do
 	    grep -qx 'PREAMBLE_LINES=5' "$T/$tag.err" &&
 	    grep -qx 'HMAC=verified' "$T/$tag.err" &&
 	    grep -qx 'HOST_KEY_NUL=no' "$T/$tag.err" &&
-	    grep -qx "HOST_KEY=${line#dev-b }" "$T/$tag.err"; then
+	    grep -qx "HOST_KEY=$(echo "$line" | cut -d' ' -f2,3)" "$T/$tag.err"; then
 		ok "--print over $addr: device id, peer, host key, HMAC verified"
 	else
 		not_ok "--print over $addr"
@@ -174,11 +175,12 @@ else
 	show "$tag"
 fi
 
-# An existing file: the stale line is replaced in place, the rest kept.
+# An existing file: the stale line that ssh-callhome wrote is replaced in
+# place, the rest kept.
 {
 	echo '# managed by hand'
 	echo "other-host $(pubkey "$T/other_key.pub")"
-	echo "dev-e $(pubkey "$T/other_key.pub")"
+	echo "dev-e $(pubkey "$T/other_key.pub") ssh-callhome"
 	echo "@revoked * $(pubkey "$T/other_rsa.pub")"
 } >"$T/kh-mixed"
 tag=mixed
@@ -193,7 +195,7 @@ else
 fi
 if [ "$(sed -n 1p "$T/kh-mixed")" = '# managed by hand' ] &&
     [ "$(sed -n 2p "$T/kh-mixed")" = "other-host $(pubkey "$T/other_key.pub")" ] &&
-    sed -n 3p "$T/kh-mixed" | grep -q "^dev-e \\($ed\\|$rsa\\)\$" &&
+    sed -n 3p "$T/kh-mixed" | grep -q "^dev-e \\($ed\\|$rsa\\) ssh-callhome\$" &&
     [ "$(sed -n 4p "$T/kh-mixed")" = "@revoked * $(pubkey "$T/other_rsa.pub")" ] &&
     [ "$(wc -l <"$T/kh-mixed")" -eq 4 ]; then
 	ok "other lines, comments and markers are kept, in order"

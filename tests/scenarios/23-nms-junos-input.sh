@@ -55,7 +55,7 @@ junos nul "$T/kh1" jx-1 yes --fdpass --device-id=jx-1 \
 passed nul "NUL after the HOST-KEY value (CR LF): verified, recorded, ssh passes"
 check "... the NUL was seen and stripped" printed nul 'HOST_KEY_NUL=yes'
 check "... known_hosts has the key without the NUL" \
-    [ "$(cat "$T/kh1")" = "jx-1 $ed" ]
+    [ "$(cat "$T/kh1")" = "jx-1 $ed ssh-callhome" ]
 
 : >"$T/kh2"
 junos lf "$T/kh2" jx-2 yes --fdpass --device-id=jx-2 \
@@ -83,7 +83,7 @@ junos rsa "$T/kh5" jx-5 yes --fdpass --device-id=jx-5 \
 len=$(printf 'HOST-KEY: %s\r\n' "$rsa" | wc -c)
 passed rsa "an RSA HOST-KEY line of $len bytes (NUL too): verified, ssh passes"
 check "... that line is over 380 bytes" [ "$len" -gt 380 ]
-check "... known_hosts has the RSA key" [ "$(cat "$T/kh5")" = "jx-5 $rsa" ]
+check "... known_hosts has the RSA key" [ "$(cat "$T/kh5")" = "jx-5 $rsa ssh-callhome" ]
 
 : >"$T/kh6"
 junos relay "$T/kh6" jx-6 no --device-id=jx-6 --secret-file="$NMS_SECRET" \
