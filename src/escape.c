@@ -17,30 +17,35 @@ octal(char c)
 int
 escape_word(const char *in, int flags, char *out, size_t outsz)
 {
-	int vis = VIS_OCTAL | VIS_WHITE | VIS_DQ, n, lead = 0;
+	int vis_flags = VIS_OCTAL | VIS_WHITE | VIS_DQ;
+	char one[16];	/* vis(3) writes 4 bytes and a NUL, at most */
+	size_t n = 0, k;
+	const char *p;
 
-	if (in[0] == '\0')
+	if (in[0] == '\0' || outsz == 0)
 		return -1;
 	if (flags & ESCAPE_SPACE)
-		vis &= ~VIS_SP;
+		vis_flags &= ~VIS_SP;
 	/*
-	 * A word that is "-" alone would read as an absent value, and one
-	 * that starts with '#' as a comment in the registry.
+	 * Byte by byte with vis(3), not strnvis(3): libbsd 0.11's strnvis
+	 * writes its NUL one byte past the buffer when the output does not
+	 * fit.  Octal for every byte outside '!'..'~', '\' and '"'; also
+	 * for the first of a word that is "-" alone (an absent value) or
+	 * starts with '#' (a comment in the registry).
 	 */
-	if (!(flags & ESCAPE_SPACE) && (in[0] == '#' || strcmp(in, "-") == 0)) {
-		if (outsz < 5)
+	for (p = in; *p != '\0'; p++) {
+		if (p == in && !(flags & ESCAPE_SPACE) && (*p == '#' ||
+		    strcmp(in, "-") == 0))
+			snprintf(one, sizeof(one), "\\%03o", (unsigned char)*p);
+		else
+			vis(one, (unsigned char)*p, vis_flags, p[1]);
+		k = strlen(one);
+		if (k >= outsz - n)
 			return -1;
-		snprintf(out, outsz, "\\%03o", (unsigned char)in[0]);
-		lead = 4;
-		in++;
-		if (in[0] == '\0')
-			return lead;
+		memcpy(out + n, one, k + 1);
+		n += k;
 	}
-	/* Octal for every byte outside '!'..'~', '\' and '"' (escape.h). */
-	n = strnvis(out + lead, in, outsz - lead, vis);
-	if (n < 0 || (size_t)n >= outsz - lead)
-		return -1;
-	return lead + n;
+	return (int)n;
 }
 
 /*

@@ -28,6 +28,10 @@ int
 main(void)
 {
 	char all[256], out[ESCAPE_SIZE(255)], back[256], small[8];
+	struct {
+		char	buf[8];
+		char	after[8];
+	} guard;
 	const char *why;
 	int i, n, clean = 1;
 
@@ -52,8 +56,17 @@ main(void)
 	ok(escape_word("rtr 17", 0, small, sizeof(small)) == -1,
 	    "too small a buffer is an error, not a truncation");
 	is_int(escape_word("rtr-1", 0, small, 6), 5, "exactly enough room");
+	for (i = 1; i <= 8; i++) {
+		memset(&guard, 'Z', sizeof(guard));
+		if (escape_word("rtr 17 and more", 0, guard.buf, (size_t)i) !=
+		    -1 || guard.after[0] != 'Z')
+			clean = 0;
+	}
+	ok(clean, "a word that does not fit leaves the bytes after the "
+	    "buffer alone");
 
 	/* Every byte but NUL survives, and the written form is clean. */
+	clean = 1;
 	for (i = 1; i < 256; i++)
 		all[i - 1] = (char)i;
 	all[255] = '\0';
