@@ -37,7 +37,7 @@ check "daemon: SIGTERM ends it" wait_until 10 gone "$dpid"
 check "daemon: pidfile removed" test ! -e "$T/pid"
 
 # NOTIFY_SOCKET: a datagram listener made by the test.
-$PYTHON -c '
+bg $PYTHON -c '
 import socket, sys, time
 s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
 s.bind(sys.argv[1])
@@ -50,9 +50,8 @@ with open(sys.argv[2], "w") as f:
             f.flush()
         except socket.timeout:
             pass
-' "$T/notify" "$T/notes" 20 &
-npid=$!
-PIDS="$PIDS $npid"
+' "$T/notify" "$T/notes" 20
+npid=$BGPID
 wait_for 5 -S "$T/notify"
 NOTIFY_SOCKET=$T/notify start_callhome --services=any --retry=1 --timeout=2 \
     --backoff-max=30 127.0.0.1:"$port"

@@ -94,11 +94,10 @@ grep -q 'no acceptable call within 1 s' "$T/st.err" ||
     not_ok "the timeout message says so"
 check "... and that took about a second" [ $(($(date +%s) - start)) -le 3 ]
 
-"$PYTHON" -c 'import socket, sys, time
+bg "$PYTHON" -c 'import socket, sys, time
 s = socket.socket(); s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen()
-time.sleep(10)' "$port" &
-busy=$!
-PIDS="$PIDS $busy"
+time.sleep(10)' "$port"
+busy=$BGPID
 wait_until 5 listening "$port"
 status 69 "a port already in use" "$NMS" --listen="127.0.0.1:$port" \
     --timeout=1

@@ -16,9 +16,11 @@ start_callhome --services=any --retry=1 --timeout=2 --sshd=/bin/true \
 check "soak: running" wait_log 10 'session ended'
 
 # SIGHUP as fast as the shell can send it, in the background.
-( while kill -HUP "$CHPID" 2>/dev/null; do sleep 0.002; done ) &
-hup=$!
-PIDS="$PIDS $hup"
+hup_storm() {
+	while kill -HUP "$CHPID" 2>/dev/null; do sleep 0.002; done
+}
+bg hup_storm
+hup=$BGPID
 
 # sample: descriptors, RSS (kB), children of the supervisor.  The
 # descriptor count is the least of ten looks, 20 ms apart: a dial's socket
