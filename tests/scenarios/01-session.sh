@@ -80,9 +80,10 @@ cleanup_t() {
 }
 
 run_as "$(id -un)"
+need_test_user
 user=$(unprivileged_user)
 if [ -z "$user" ]; then
-	skip "unprivileged run: no account $TEST_USER (.ci/run creates it)"
+	skip "unprivileged run: no account $TEST_USER, and it could not be made"
 elif [ "$user" != "$(id -un)" ]; then
 	run_as "$user"
 fi

@@ -8,6 +8,7 @@
 
 "$PYTHON" -c 'import ncclient, paramiko' 2>/dev/null ||
 	skip_all "python3-ncclient is not installed (apt-get install python3-ncclient)"
+need_test_user
 setup_sshd "$(unprivileged_user)"
 [ -x "$NMS" ] || skip_all "ssh-callhome not built"
 

@@ -40,6 +40,7 @@ expect78 "binary host key file" "not a public key file" \
 printf 'ssh-ed25519 AAAA\r\nHMAC: 00\r\n' >"$T/inject.pub"
 expect78 "host key that would inject a line" "not base64" \
     --secret-file="$T/secret" --host-key="$T/inject.pub"
+need_test_user
 if is_root && [ "$DEVUSER" = root ] && [ -n "$(unprivileged_user)" ]; then
 	u=$(unprivileged_user)
 	cp "$T/secret" "$T/root-only"

@@ -11,6 +11,7 @@ setup_sshd
 port=$(free_port)
 
 # Host keys sshd cannot read: as an unprivileged account, root's keys.
+need_test_user
 u=$(unprivileged_user)
 if is_root && [ -n "$u" ] && [ "$u" != root ]; then
 	runuser -u "$u" -- "$CALLHOME" --device-id=x \

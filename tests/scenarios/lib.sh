@@ -17,7 +17,7 @@ NMS=$top_builddir/ssh-callhome
 CALLRECV=$top_srcdir/tests/helpers/callrecv.py
 NETCONF_STUB=$top_builddir/tests/helpers/netconf-stub
 SUBREAPER=$top_builddir/tests/helpers/subreaper
-TEST_USER=callhome-test		# made by .ci/run for the unprivileged runs
+TEST_USER=callhome-test		# made by need_test_user, for root runs
 
 # Whatever a scenario starts carries its tag in the environment and, with
 # the script re-run (same PID) as a child sub-reaper, stays below its
@@ -98,6 +98,7 @@ cleanup() {
 	if [ -z "$LEFT_CHECKED" ] && ! nothing_left; then
 		echo "$LEFT_REPORT" >&2
 	fi
+	release_test_user
 	release_privsep
 	[ -n "${T:-}" ] && rm -rf "$T"
 }
@@ -297,6 +298,68 @@ release_privsep() {
 	MADE_PRIVSEP=
 }
 
+# need_test_user: for a test run as root, the unprivileged account
+# TEST_USER for the device side, made here if it does not exist; then
+# unprivileged_user names it.  Call it in the test's own shell (not in
+# $(...)): cleanup releases it.  Tests of any build tree running at once
+# share the account: each holds a shared lock on TEST_USER_REFS while it
+# needs it, and making or removing happens under the exclusive
+# TEST_USER_LOCK; the last one out removes the account, and only if a
+# test made it (TEST_USER_MADE).  Not root: nothing to do, the tests run
+# as the invoking user.  Returns 1 if the account cannot be had.
+TEST_USER_LOCK=/run/lock/callhome-test.lock
+TEST_USER_REFS=/run/lock/callhome-test.users
+TEST_USER_MADE=/run/lock/callhome-test.made
+TEST_USER_FD=
+need_test_user() {
+	local m out rc=0
+	is_root || return 0
+	[ -z "$TEST_USER_FD" ] || return 0
+	mkdir -p /run/lock || return 1
+	exec {m}>>"$TEST_USER_LOCK" || return 1
+	if ! flock -x -w 60 "$m"; then
+		exec {m}>&-
+		return 1
+	fi
+	exec {TEST_USER_FD}>>"$TEST_USER_REFS"
+	# Never blocks: an exclusive lock on it is only tried under $m.
+	flock -s "$TEST_USER_FD"
+	if ! getent passwd "$TEST_USER" >/dev/null; then
+		if out=$(useradd --create-home --shell /bin/sh "$TEST_USER" \
+		    2>&1); then
+			: >"$TEST_USER_MADE"
+		else
+			diag "useradd $TEST_USER: $out"
+			flock -u "$TEST_USER_FD"
+			exec {TEST_USER_FD}>&-
+			TEST_USER_FD=
+			rc=1
+		fi
+	fi
+	exec {m}>&-
+	return $rc
+}
+
+release_test_user() {
+	local m out
+	[ -n "$TEST_USER_FD" ] || return 0
+	exec {m}>>"$TEST_USER_LOCK"
+	flock -x -w 60 "$m"
+	flock -u "$TEST_USER_FD"
+	if flock -x -n "$TEST_USER_FD" && [ -e "$TEST_USER_MADE" ]; then
+		# userdel refuses while the account runs a process: then the
+		# marker stays, and a later run removes the account.
+		if out=$(userdel --remove "$TEST_USER" 2>&1) ||
+		    ! getent passwd "$TEST_USER" >/dev/null; then
+			rm -f "$TEST_USER_MADE"
+		else
+			echo "userdel $TEST_USER: $out" >&2
+		fi
+	fi
+	exec {TEST_USER_FD}>&- {m}>&-
+	TEST_USER_FD=
+}
+
 # setup_sshd [user]: $T with host keys, a user key, authorized_keys and an
 # sshd_config whose netconf subsystem is the stand-in.  DEVUSER is the
 # account sshd will run as and the client logs in as.
@@ -355,7 +418,8 @@ as_device() {
 	fi
 }
 
-# The unprivileged account for device-side runs, if this machine has one.
+# The unprivileged account for device-side runs, if this machine has one
+# (need_test_user makes it).
 unprivileged_user() {
 	if ! is_root; then
 		id -un
