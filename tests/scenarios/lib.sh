@@ -418,6 +418,22 @@ as_device() {
 	fi
 }
 
+# private_mounts: true if this test can have a mount namespace of its own;
+# if not, NO_PRIVATE_MOUNTS says why, for the skip.  In a plain chroot,
+# where / is not a mount point, unshare --propagation private fails.
+private_mounts() {
+	local out
+	NO_PRIVATE_MOUNTS=
+	if ! is_root; then
+		NO_PRIVATE_MOUNTS="needs root for a private mount namespace"
+	elif ! command -v unshare >/dev/null; then
+		NO_PRIVATE_MOUNTS="no unshare(1) for a private mount namespace"
+	elif ! out=$(unshare --mount --propagation private true 2>&1); then
+		NO_PRIVATE_MOUNTS="no private mount namespace here (/ not a mount point, as in a plain chroot?): ${out:-unshare failed}"
+	fi
+	[ -z "$NO_PRIVATE_MOUNTS" ]
+}
+
 # The unprivileged account for device-side runs, if this machine has one
 # (need_test_user makes it).
 unprivileged_user() {
