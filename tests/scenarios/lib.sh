@@ -575,6 +575,14 @@ no_zombies() {
 	! ps --ppid "$1" -o stat= 2>/dev/null | grep -q Z
 }
 
+# alive pid: the process exists and has not exited (a zombie has: kill -0
+# would still succeed).
+alive() {
+	local st
+	st=$(ps -o stat= -p "$1" 2>/dev/null)
+	[ -n "$st" ] && [ "${st#Z}" = "$st" ]
+}
+
 # gone pid: no such process, not even a zombie.
 gone() {
 	[ -z "$(ps -o pid= -p "$1" 2>/dev/null)" ]
