@@ -23,7 +23,7 @@ TEST_USER=callhome-test		# made by need_test_user, for root runs
 # the script re-run (same PID) as a child sub-reaper, stays below its
 # shell even when it detaches: done_testing finds what is left by both.
 if [ "${CALLHOME_TEST_REAPED:-}" != "$$" ]; then
-	CALLHOME_TEST_TAG=${0##*/}:$$:$EPOCHREALTIME
+	CALLHOME_TEST_TAG=$top_builddir/${0##*/}:$$:$EPOCHREALTIME
 	export CALLHOME_TEST_TAG
 	if [ -x "$SUBREAPER" ]; then
 		export CALLHOME_TEST_REAPED=$$
