@@ -1,8 +1,10 @@
 # Shared by the scenario tests: TAP output, a throwaway sshd setup, process
 # bookkeeping.  Source it; then call setup_sshd; cleanup runs on exit.
 #
-# Everything lives in one mktemp -d directory; processes are stopped by the
-# PIDs recorded here, never by name; every wait is bounded.
+# Everything lives in one mktemp -d directory; processes are started with
+# bg (a process group each) and stopped by the PIDs recorded here, never by
+# name; done_testing checks that nothing the scenario started is left
+# running; every wait is bounded.
 
 set -u
 # No core files from a crash in a test: a sanitizer build's would be huge.
@@ -30,6 +32,7 @@ if [ "${CALLHOME_TEST_REAPED:-}" != "$$" ]; then
 		exec "$SUBREAPER" "$BASH" "$0" "$@"
 	fi
 fi
+
 tap_n=0
 tap_failed=0
 PIDS=
