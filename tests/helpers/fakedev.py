@@ -135,7 +135,10 @@ def main():
         os.dup2(s.fileno(), 0)
         os.dup2(s.fileno(), 1)
         s.close()
-        os.setsid()
+        try:
+            os.setsid()
+        except PermissionError:
+            pass    # already leads a process group (lib.sh's bg): keep it
         os.execv(a.cmd[0], a.cmd)
     if a.then == "reset":
         for s in socks:

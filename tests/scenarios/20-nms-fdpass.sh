@@ -5,6 +5,7 @@
 # StrictHostKeyChecking=yes pass from an empty file, and a wrong key fails.
 . "${top_srcdir:?run through make check}/tests/scenarios/lib.sh"
 
+need_test_user
 setup_sshd "$(unprivileged_user)"
 [ -x "$NMS" ] || skip_all "ssh-callhome not built"
 
@@ -159,7 +160,25 @@ else
 	not_ok "a wrong key in known_hosts (ssh $SSHRC)"
 	show "$tag"
 fi
-check "... and that known_hosts is left alone" cmp -s "$T/kh-wrong" \
+
+# A caller that must be refused (the wrong secret), with --known-hosts and
+# a file that holds other keys for its name: the file is left alone.
+printf 'not-the-secret\n' >"$T/wrong-secret"
+chmod 600 "$T/wrong-secret"
+chown "$DEVUSER" "$T/wrong-secret"
+cp "$T/kh-wrong" "$T/kh-refused"
+tag=refused
+call "$tag" 127.0.0.1 --secret-file="$T/wrong-secret" -- "$T/kh-refused" \
+    dev-c dev-c --device-id=dev-c --secret-file="$NMS_SECRET" \
+    --known-hosts="$T/kh-refused" --timeout=5
+if [ "$SSHRC" -ne 0 ] && ! grep -q netconf-stub "$T/$tag.out" &&
+    grep -q 'refused: HMAC does not match' "$T/$tag.err"; then
+	ok "a caller with the wrong secret is refused"
+else
+	not_ok "a caller with the wrong secret (ssh $SSHRC)"
+	show "$tag"
+fi
+check "... and known_hosts is left alone" cmp -s "$T/kh-refused" \
     "$T/kh-wrong.orig"
 
 # No secret: nothing vouches for the key, an empty known_hosts stays empty

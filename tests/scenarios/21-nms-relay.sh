@@ -5,6 +5,7 @@
 # the banner passes untouched, half-close, either side closing, signals.
 . "${top_srcdir:?run through make check}/tests/scenarios/lib.sh"
 
+need_test_user
 setup_sshd "$(unprivileged_user)"
 [ -x "$NMS" ] || skip_all "ssh-callhome not built"
 

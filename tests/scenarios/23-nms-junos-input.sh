@@ -7,6 +7,7 @@
 # through each one that is acceptable.
 . "${top_srcdir:?run through make check}/tests/scenarios/lib.sh"
 
+need_test_user
 setup_sshd "$(unprivileged_user)"
 [ -x "$NMS" ] || skip_all "ssh-callhome not built"
 

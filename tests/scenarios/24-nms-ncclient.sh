@@ -8,6 +8,7 @@
 
 "$PYTHON" -c 'import ncclient, paramiko' 2>/dev/null ||
 	skip_all "python3-ncclient is not installed (apt-get install python3-ncclient)"
+need_test_user
 setup_sshd "$(unprivileged_user)"
 [ -x "$NMS" ] || skip_all "ssh-callhome not built"
 
@@ -44,9 +45,11 @@ def kh_check(hostname, fingerprint):
     return False
 
 
-args = dict(host=host, username=user, key_filename=key, allow_agent=False,
-            look_for_keys=False, hostkey_verify=True, timeout=30,
-            unknown_host_cb=kh_check)
+# password="": ncclient 0.6.17 (Debian 13) unlocks key files with
+# password.encode(), which fails on the default None.
+args = dict(host=host, username=user, key_filename=key, password="",
+            allow_agent=False, look_for_keys=False, hostkey_verify=True,
+            timeout=30, unknown_host_cb=kh_check)
 child = None
 if mode == "proxy":
     args["sock"] = paramiko.ProxyCommand(nms)

@@ -68,6 +68,7 @@ if is_root; then
 	else
 		skip "no account \"nobody\" to own a secret file"
 	fi
+	need_test_user
 	u=$(unprivileged_user)
 	if [ -n "$u" ]; then
 		# Root's file is good for any reader it lets in; a user's own
