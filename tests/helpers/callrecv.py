@@ -10,7 +10,10 @@ exactly as they arrived, and then, per --mode:
           ssh ignores lines before the banner, so only this shows that
           nothing more came before it
   close   close each call at once (a server that accepts and drops)
-  hold    keep each call open until the peer closes it or --hold-time
+  hold    answer as an NMS's ssh client would, with an SSH identification
+          line, then keep each call open until the peer closes it or
+          --hold-time
+  silent  like hold, but never send a byte: a call taken and not answered
   record  read what the peer sends for --hold-time, record it all
   garbage send junk instead of an SSH banner, then hold like hold
   reset   close each call with a TCP reset (SO_LINGER 0)
@@ -81,7 +84,7 @@ def main():
                     "the lines (\"SSH-\" when the banner follows)")
     ap.add_argument("--log", help="one line per accepted call")
     ap.add_argument("--mode", default="fdpass",
-                    choices=["fdpass", "close", "hold", "record",
+                    choices=["fdpass", "close", "hold", "silent", "record",
                              "blackhole", "garbage", "reset"])
     ap.add_argument("--lines", type=int, default=3)
     ap.add_argument("--calls", type=int, default=1)
@@ -128,6 +131,11 @@ def main():
                             struct.pack("ii", 1, 0))
             conn.close()
             continue
+        if a.mode == "hold":
+            try:
+                conn.sendall(b"SSH-2.0-callrecv\r\n")
+            except OSError:
+                pass
         if a.mode == "garbage":
             conn.sendall(b"HTTP/1.1 400 Bad Request\r\n\r\n\x00\xff" * 4)
         if a.mode == "fdpass":

@@ -67,7 +67,7 @@ stop_listener A
 stop_listener B
 
 # --redial-jitter: the wait after a healthy session.  LoginGraceTime=1
-# makes each session (sshd waiting for a client banner that never comes)
+# makes each session (sshd waiting for a key exchange that never comes)
 # last just past 1 s, which counts as healthy.
 redial_gaps() {
 	awk '/session ended after/ { e = $1 } / connected$/ && e { print $1 - e; e = 0 }' \

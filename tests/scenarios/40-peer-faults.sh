@@ -28,8 +28,8 @@ fault() {
 	stop_listener "$name"
 }
 
-# Silent: each session lasts LoginGraceTime (3 s), then a jittered re-dial.
-fault silent hold 12 2 6
+# Silent: each call lasts LoginGraceTime (3 s), is not answered, backs off.
+fault silent silent 12 2 6
 check "silent: sshd gave up on the silent client" \
     grep -q 'Timeout before authentication\|ended after [3-9]' "$T/ch.log"
 # Garbage instead of a banner: sshd exits at once; backoff spaces calls.
