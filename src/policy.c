@@ -63,9 +63,10 @@ policy_pass_failed(struct policy *p)
 }
 
 /*
- * A session ended.  Only a session that lasted long enough to be healthy
- * resets the backoff: a server that accepts and drops at once, or that
- * fails authentication every time, is treated like one that is down.
+ * An answered session ended.  Only a session that lasted long enough to be
+ * healthy resets the backoff: a server that fails authentication every
+ * time, or an NMS that keeps closing at once, is treated like one that is
+ * down; but the device stays with that server, which did answer.
  */
 unsigned int
 policy_session_ended(struct policy *p, size_t server,
@@ -77,6 +78,29 @@ policy_session_ended(struct policy *p, size_t server,
 		return jitter(p, p->redial_ms);
 	}
 	return policy_pass_failed(p);
+}
+
+/* nms_bytes < 0: the count is not known here (no TCP_INFO): answered. */
+int
+policy_answered(long long nms_bytes)
+{
+	return nms_bytes != 0;
+}
+
+/*
+ * A call ended after duration_ms, the NMS having sent nms_bytes.  An
+ * unanswered call changes nothing here: it is a failed attempt, the pass
+ * goes on, and only a pass that fails as a whole backs off.  An answered
+ * one sets *delay_ms, the wait before the next pass.
+ */
+enum call_end
+policy_call_ended(struct policy *p, size_t server, long long nms_bytes,
+    unsigned long long duration_ms, unsigned int *delay_ms)
+{
+	if (!policy_answered(nms_bytes))
+		return CALL_UNANSWERED;
+	*delay_ms = policy_session_ended(p, server, duration_ms);
+	return duration_ms >= p->healthy_ms ? CALL_HEALTHY : CALL_SHORT;
 }
 
 unsigned int

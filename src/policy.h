@@ -24,6 +24,18 @@ struct policy {
 	uint32_t	(*random)(uint32_t upper);	/* [0, upper) */
 };
 
+/*
+ * How a call ended.  It was answered if the NMS sent at least one byte: an
+ * NMS's SSH client sends its identification string first, whereas a
+ * server that refuses the call, a balancer without a backend, or a
+ * listener that accepts and closes sends nothing.
+ */
+enum call_end {
+	CALL_UNANSWERED,	/* a failed attempt at that server */
+	CALL_SHORT,		/* answered, shorter than healthy_ms */
+	CALL_HEALTHY
+};
+
 void	policy_init(struct policy *p, size_t nservers, enum strategy s,
 	    unsigned int cap_ms, unsigned int healthy_ms,
 	    unsigned int redial_ms, uint32_t (*random)(uint32_t));
@@ -33,6 +45,11 @@ unsigned int
 unsigned int
 	policy_session_ended(struct policy *p, size_t server,
 	    unsigned long long duration_ms);
+int	policy_answered(long long nms_bytes);
+enum call_end
+	policy_call_ended(struct policy *p, size_t server,
+	    long long nms_bytes, unsigned long long duration_ms,
+	    unsigned int *delay_ms);
 unsigned int
 	policy_window_ms(const struct policy *p);
 unsigned int

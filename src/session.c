@@ -1,12 +1,22 @@
 #include "config.h"
 
 #include <sys/types.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
+
+#include <netinet/in.h>
+#if defined(HAVE_STRUCT_TCP_INFO_TCPI_BYTES_RECEIVED) && \
+    defined(HAVE_STRUCT_TCP_INFO_TCPI_DATA_SEGS_IN)
+#define HAVE_TCP_BYTE_COUNTS 1
+/* Not <netinet/tcp.h>: glibc's struct tcp_info lacks the byte counts. */
+#include <linux/tcp.h>
+#endif
 
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -149,6 +159,31 @@ session_spawn(int sock, char *const argv[])
 	dprintf(2, "sshd-callhome: cannot execute %s: %s\n", argv[0],
 	    strerror(errno));
 	_exit(127);
+}
+
+/*
+ * The bytes the peer has sent on a TCP socket so far, 0 if it sent no data
+ * at all, or -1 if that is not known here (no byte counts in TCP_INFO on
+ * this system or kernel).  tcpi_bytes_received counts a FIN as one byte;
+ * the segments that carried data do not.
+ */
+long long
+session_bytes_received(int sock)
+{
+#ifdef HAVE_TCP_BYTE_COUNTS
+	struct tcp_info ti;
+	socklen_t len = sizeof(ti);
+
+	memset(&ti, 0, sizeof(ti));
+	if (getsockopt(sock, IPPROTO_TCP, TCP_INFO, &ti, &len) == -1 ||
+	    len < offsetof(struct tcp_info, tcpi_data_segs_in) +
+	    sizeof(ti.tcpi_data_segs_in))
+		return -1;
+	return ti.tcpi_data_segs_in > 0 ? (long long)ti.tcpi_bytes_received : 0;
+#else
+	(void)sock;
+	return -1;
+#endif
 }
 
 void

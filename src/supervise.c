@@ -214,9 +214,10 @@ run_session(struct run *r, size_t idx, int fd, const char *peer)
 	const struct server *sv = &cfg->servers[idx];
 	struct announce an;
 	struct sshd_cmd cmd;
+	static const struct timespec answer_poll = { 0, 200 * 1000000 };
 	char err[512], how[128];
-	long long t0, dt;
-	int status = 0;
+	long long t0, dt, nms_bytes;
+	int status = 0, saved, answered;
 	pid_t pid;
 
 	if (announce_build(cfg, r->sc, &an, err, sizeof(err)) == -1) {
@@ -239,20 +240,32 @@ run_session(struct run *r, size_t idx, int fd, const char *peer)
 	got_chld = got_usr1 = 0;
 	pid = session_spawn(fd, cmd.argv);
 	sshd_cmd_free(&cmd);
-	close(fd);
 	if (pid == -1) {
 		log_error("fork: %s", strerror(errno));
+		close(fd);
 		return OUT_LOCAL_ERROR;
 	}
+	/*
+	 * Our copy of the socket stays open while sshd runs: its TCP_INFO
+	 * tells whether the NMS ever spoke.
+	 */
 	t0 = now_ms();
 	r->started = t0;
-	if (cfg->state_file != NULL)
-		state_save(cfg->state_file, sv);
 	log_info("%s [%s]: session started, sshd pid %ld", sv->name, peer,
 	    (long)pid);
 	status_set("connected to %s", sv->name);
 
+	/*
+	 * The state file names only a server that answered, and is written
+	 * as soon as it has: a session may last for days.  Until then the
+	 * wait wakes up now and then to look.
+	 */
+	saved = cfg->state_file == NULL;
 	for (;;) {
+		if (!saved && policy_answered(session_bytes_received(fd))) {
+			state_save(cfg->state_file, sv);
+			saved = 1;
+		}
 		if (got_chld) {
 			got_chld = 0;
 			if (reap(pid, &status))
@@ -265,22 +278,33 @@ run_session(struct run *r, size_t idx, int fd, const char *peer)
 			break;
 		}
 		got_hup = 0;	/* files are read afresh for every session */
-		(void)ppoll(NULL, 0, NULL, &waitmask);
+		(void)ppoll(NULL, 0, saved ? NULL : &answer_poll, &waitmask);
 	}
 	dt = now_ms() - t0;
+	nms_bytes = session_bytes_received(fd);
+	close(fd);
 	session_describe(status, how, sizeof(how));
 	log_info("%s [%s]: session ended after %lld.%03llds: %s", sv->name,
 	    peer, dt / 1000, dt % 1000, how);
 	r->status = status;
+	answered = policy_answered(nms_bytes);
+	if (answered && !saved)
+		state_save(cfg->state_file, sv);
+	if (got_term)
+		return OUT_SESSION;	/* we ended it: no verdict on the server */
 	if (got_usr1) {
 		/* The operator asked for a new call: now, and no penalty. */
 		got_usr1 = 0;
 		r->redial_now = 1;
-		r->policy.last_good = (long)idx;
+		if (answered)
+			r->policy.last_good = (long)idx;
 		r->delay_ms = 0;
-	} else
-		r->delay_ms = policy_session_ended(&r->policy, idx,
-		    (unsigned long long)dt);
+	} else if (policy_call_ended(&r->policy, idx, nms_bytes,
+	    (unsigned long long)dt, &r->delay_ms) == CALL_UNANSWERED) {
+		log_warn("%s [%s]: the call was not answered (the server sent "
+		    "nothing): a failed attempt", sv->name, peer);
+		return OUT_NOT_CONNECTED;
+	}
 	return OUT_SESSION;
 }
 

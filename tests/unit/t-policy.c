@@ -74,6 +74,41 @@ main(void)
 	is_int(policy_session_ended(&p, 0, 60000), 30000,
 	    "--redial-jitter=30: up to 30 s");
 
+	/* What the NMS sent decides whether a call was answered at all. */
+	ok(!policy_answered(0), "0 bytes from the NMS: not answered");
+	ok(policy_answered(21), "its SSH identification string: answered");
+	ok(policy_answered(-1), "no byte count on this system: answered");
+
+	policy_init(&p, 3, STRATEGY_STICKY, 120000, 60000, 1000, fake_random);
+	mode = 0;
+	d = 4242;
+	is_int(policy_call_ended(&p, 1, 0, 30, &d), CALL_UNANSWERED,
+	    "a call dropped without a word is unanswered");
+	ok(d == 4242 && p.failures == 0,
+	    "... a failed attempt: no backoff yet, the pass goes on");
+	is_int(p.last_good, -1, "... and sticky does not stick to it");
+	is_int(policy_call_ended(&p, 2, 0, 90000, &d), CALL_UNANSWERED,
+	    "however long it lasted");
+	is_int(policy_first(&p), 0, "... the next pass starts where it did");
+	is_int(policy_call_ended(&p, 2, 1500, 2000, &d), CALL_SHORT,
+	    "an answered 2 s session is short");
+	ok(p.last_good == 2 && policy_first(&p) == 2,
+	    "... but the device stays with that server");
+	ok(p.failures == 1 && d == 1000, "... and backs off (up to 1 s)");
+	is_int(policy_call_ended(&p, 2, 1500, 2000, &d), CALL_SHORT,
+	    "another short session");
+	ok(p.last_good == 2 && d == 2000, "... same server, longer backoff");
+	is_int(policy_call_ended(&p, 0, 0, 10, &d), CALL_UNANSWERED,
+	    "an unanswered call at another server");
+	ok(p.last_good == 2 && p.failures == 2,
+	    "... changes neither the last good server nor the backoff");
+	is_int(policy_call_ended(&p, 1, -1, 10, &d), CALL_SHORT,
+	    "no byte count: a short call counts as answered, as it always did");
+	is_int(p.last_good, 1, "... and moves sticky to its server");
+	is_int(policy_call_ended(&p, 1, 900, 60000, &d), CALL_HEALTHY,
+	    "an answered session past LoginGraceTime is healthy");
+	ok(p.failures == 0 && d == 1000, "... backoff reset, jittered re-dial");
+
 	is_int(policy_startup_ms(&p, 0), 0, "no startup delay by default");
 	mode = 0;
 	is_int(policy_startup_ms(&p, 30), 30000, "startup delay up to 30 s");
