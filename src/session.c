@@ -124,20 +124,17 @@ sshd_cmd_free(struct sshd_cmd *cmd)
 }
 
 /*
- * Fork and exec sshd -i with sock as its stdin and stdout.  sshd in inetd
+ * The child: sshd -i with sock as its stdin and stdout.  sshd in inetd
  * mode does not make its own session, does not reset what it inherits, and
- * only sees a network peer when fds 0 and 1 are that very socket.
+ * only sees a network peer when fds 0 and 1 are that very socket.  If it
+ * cannot be executed, errno goes back through the close-on-exec pipe.
  */
-pid_t
-session_spawn(int sock, char *const argv[])
+static _Noreturn void
+session_child(int sock, int status_fd, char *const argv[])
 {
 	struct sigaction sa;
 	sigset_t none;
-	pid_t pid;
-	int sig, i;
-
-	if ((pid = fork()) != 0)
-		return pid;
+	int sig, i, e;
 
 	(void)setsid();
 	memset(&sa, 0, sizeof(sa));
@@ -149,16 +146,64 @@ session_spawn(int sock, char *const argv[])
 	(void)sigprocmask(SIG_SETMASK, &none, NULL);
 
 	if (dup2(sock, 0) == -1 || dup2(sock, 1) == -1)
-		_exit(127);
+		goto fail;
 	/* The socket stays blocking for sshd; O_NONBLOCK is per description. */
 	(void)fcntl(0, F_SETFL, fcntl(0, F_GETFL) & ~O_NONBLOCK);
-	closefrom(3);
+	/* The status pipe moves to 3, still close-on-exec; the rest goes. */
+	if (status_fd != 3 && dup3(status_fd, 3, O_CLOEXEC) == -1)
+		goto fail;
+	status_fd = 3;
+	closefrom(4);
 	for (i = 0; scrub_env[i] != NULL; i++)
 		(void)unsetenv(scrub_env[i]);
 	execv(argv[0], argv);
-	dprintf(2, "sshd-callhome: cannot execute %s: %s\n", argv[0],
-	    strerror(errno));
+fail:
+	e = errno;
+	while (write(status_fd, &e, sizeof(e)) == -1 && errno == EINTR)
+		;
 	_exit(127);
+}
+
+/*
+ * Fork and exec sshd -i on sock.  0 once sshd runs, its PID in *pidp; -1
+ * with a message if it could not be forked or executed, which is a fault
+ * of this device, not of the server that took the call.
+ */
+int
+session_spawn(int sock, char *const argv[], pid_t *pidp, char *err,
+    size_t errlen)
+{
+	int sp[2], e = 0;
+	ssize_t n;
+	pid_t pid;
+
+	if (pipe2(sp, O_CLOEXEC) == -1) {
+		snprintf(err, errlen, "pipe: %s", strerror(errno));
+		return -1;
+	}
+	if ((pid = fork()) == -1) {
+		snprintf(err, errlen, "fork: %s", strerror(errno));
+		close(sp[0]);
+		close(sp[1]);
+		return -1;
+	}
+	if (pid == 0) {
+		close(sp[0]);
+		session_child(sock, sp[1], argv);
+	}
+	close(sp[1]);
+	/* EOF: the exec closed the pipe.  Writes this small are atomic. */
+	while ((n = read(sp[0], &e, sizeof(e))) == -1 && errno == EINTR)
+		;
+	close(sp[0]);
+	if (n != (ssize_t)sizeof(e)) {
+		*pidp = pid;
+		return 0;
+	}
+	while (waitpid(pid, NULL, 0) == -1 && errno == EINTR)
+		;
+	snprintf(err, errlen, "cannot execute %s: %s", argv[0], strerror(e));
+	return -1;
 }
 
 /*
@@ -190,9 +235,7 @@ void
 session_describe(int status, char *buf, size_t len)
 {
 	if (WIFEXITED(status)) {
-		if (WEXITSTATUS(status) == 127)
-			snprintf(buf, len, "sshd could not be executed");
-		else if (WEXITSTATUS(status) == 255)
+		if (WEXITSTATUS(status) == 255)
 			snprintf(buf, len, "sshd exited with status 255 (the "
 			    "connection closed; sshd's log says why)");
 		else

@@ -22,7 +22,8 @@ struct sshd_cmd {
 int	sshd_cmd_build(struct sshd_cmd *cmd, const struct config *cfg,
 	    const struct sshdcfg *sc, enum sshd_mode mode, int log_stderr);
 void	sshd_cmd_free(struct sshd_cmd *cmd);
-pid_t	session_spawn(int sock, char *const argv[]);
+int	session_spawn(int sock, char *const argv[], pid_t *pidp, char *err,
+	    size_t errlen);
 long long
 	session_bytes_received(int sock);
 void	session_describe(int status, char *buf, size_t len);

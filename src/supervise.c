@@ -238,13 +238,14 @@ run_session(struct run *r, size_t idx, int fd, const char *peer)
 		return OUT_LOCAL_ERROR;
 	}
 	got_chld = got_usr1 = 0;
-	pid = session_spawn(fd, cmd.argv);
-	sshd_cmd_free(&cmd);
-	if (pid == -1) {
-		log_error("fork: %s", strerror(errno));
+	if (session_spawn(fd, cmd.argv, &pid, err, sizeof(err)) == -1) {
+		sshd_cmd_free(&cmd);
 		close(fd);
+		log_error("%s [%s]: %s (a local error, not the server's)",
+		    sv->name, peer, err);
 		return OUT_LOCAL_ERROR;
 	}
+	sshd_cmd_free(&cmd);
 	/*
 	 * Our copy of the socket stays open while sshd runs: its TCP_INFO
 	 * tells whether the NMS ever spoke.
@@ -395,7 +396,9 @@ supervise(const struct config *cfg, struct sshdcfg *sc)
 			break;
 		if (out != OUT_SESSION) {
 			r.delay_ms = policy_pass_failed(&r.policy);
-			log_info("no server took the call; next pass in %u.%03us",
+			log_info("%s; next pass in %u.%03us",
+			    out == OUT_LOCAL_ERROR ? "a local error ended the "
+			    "pass" : "no server took the call",
 			    r.delay_ms / 1000, r.delay_ms % 1000);
 			status_set("backing off %u.%us", r.delay_ms / 1000,
 			    r.delay_ms % 1000 / 100);

@@ -73,5 +73,5 @@ check "soak: no zombie" no_zombies "$CHPID"
 stop_callhome
 check "soak: exit 0 ($RC)" test "$RC" -eq 0
 check "soak: no session ended abnormally for the supervisor" \
-    sh -c "! grep -q 'could not be executed\|fork:' '$T/ch.log'"
+    sh -c "! grep -q 'cannot execute\|fork:' '$T/ch.log'"
 done_testing

@@ -70,7 +70,7 @@ later() {
 	check "$name: exit 0 on SIGTERM ($RC)" test "$RC" -eq 0
 }
 
-later "sshd binary gone" 'rm -f "$T/sshd"' 'sshd could not be executed'
+later "sshd binary gone" 'rm -f "$T/sshd"' 'cannot execute .*(a local error'
 later "sshd_config broken" \
     'printf "NoSuchKeyword yes\n" >>"$T/sshd_config"' \
     'sshd exited with status 255'
