@@ -486,8 +486,7 @@ accept_call(struct listeners *l, const struct accept_policy *pol,
 		for (i = 0; i < n; i++)
 			if (pd[i].deadline < wake)
 				wake = pd[i].deadline;
-		ts.tv_sec = (wake - now) / 1000;
-		ts.tv_nsec = (long)((wake - now) % 1000) * 1000000;
+		ts = ms_timespec(wake - now);
 
 		for (i = 0; i < l->n; i++) {
 			pfd[i].fd = l->fd[i];

@@ -17,6 +17,19 @@ now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* A relative timeout for ppoll() and nanosleep(); never negative. */
+struct timespec
+ms_timespec(long long ms)
+{
+	struct timespec ts;
+
+	if (ms < 0)
+		ms = 0;
+	ts.tv_sec = (time_t)(ms / 1000);
+	ts.tv_nsec = (long)(ms % 1000) * 1000000;
+	return ts;
+}
+
 /*
  * Wait until fd is ready for events, timeout_ms passes (0) or a signal in
  * waitmask arrives (-1, errno EINTR).  1 when ready.
@@ -25,10 +38,8 @@ int
 wait_fd(int fd, short events, int timeout_ms, const sigset_t *waitmask)
 {
 	struct pollfd pfd = { fd, events, 0 };
-	struct timespec ts;
+	struct timespec ts = ms_timespec(timeout_ms);
 
-	ts.tv_sec = timeout_ms / 1000;
-	ts.tv_nsec = (long)(timeout_ms % 1000) * 1000000;
 	return ppoll(&pfd, 1, &ts, waitmask);
 }
 

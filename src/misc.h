@@ -3,9 +3,12 @@
 #define MISC_H
 
 #include <signal.h>
+#include <time.h>
 
 long long
 	now_ms(void);
+struct timespec
+	ms_timespec(long long ms);
 int	wait_fd(int fd, short events, int timeout_ms, const sigset_t *waitmask);
 void	sanitise_stdfd(void);
 

@@ -69,8 +69,7 @@ pause_ms(long long ms)
 	long long left;
 
 	while (!got_term && !got_hup && (left = deadline - now_ms()) > 0) {
-		ts.tv_sec = left / 1000;
-		ts.tv_nsec = (left % 1000) * 1000000;
+		ts = ms_timespec(left);
 		(void)ppoll(NULL, 0, &ts, &waitmask);
 		got_usr1 = 0;	/* no session to end */
 	}
@@ -92,7 +91,7 @@ static void
 session_stop(pid_t pid, int *status)
 {
 	long long deadline = now_ms() + STOP_GRACE_MS;
-	struct timespec ts = { 0, 50 * 1000000 };
+	struct timespec ts = ms_timespec(50);
 
 	if (kill(-pid, SIGTERM) == -1)
 		(void)kill(pid, SIGTERM);
