@@ -8,6 +8,7 @@
 #include <signal.h>
 #include <stddef.h>
 
+#include "misc.h"
 #include "server.h"
 
 struct dial_opts {
@@ -19,8 +20,6 @@ struct dial_opts {
 };
 
 enum dial_status { DIAL_OK, DIAL_FAILED, DIAL_INTERRUPTED };
-
-#define DIAL_PEER_MAX	64
 
 enum dial_status
 	dial(const struct server *sv, const struct dial_opts *o, int *fdp,

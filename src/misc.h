@@ -5,6 +5,9 @@
 #include <signal.h>
 #include <time.h>
 
+/* A peer as logged: a numeric address, "[v6]:port" at most, and NUL. */
+#define PEER_MAX	64
+
 long long
 	now_ms(void);
 struct timespec

@@ -85,7 +85,7 @@ main(int argc, char *argv[])
 	struct secret sec;
 	struct call c;
 	sigset_t waitmask;
-	char err[1024], name[PREAMBLE_ID_MAX + ACCEPT_PEER_MAX + 32];
+	char err[1024], name[PREAMBLE_ID_MAX + PEER_MAX + 32];
 	int rc = EX_FAILURE, changed;
 
 	sanitise_stdfd();

@@ -267,7 +267,7 @@ pass(struct run *r)
 	struct dial_opts o;
 	size_t first, i, idx;
 	enum outcome out;
-	char peer[DIAL_PEER_MAX];
+	char peer[PEER_MAX];
 	int a, fd;
 
 	memset(&o, 0, sizeof(o));
