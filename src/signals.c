@@ -6,6 +6,22 @@
 #include "signals.h"
 
 /*
+ * First thing at start.  An ignored SIGCHLD survives exec, and with it
+ * the kernel reaps our children itself: waitpid() then fails and there
+ * is no exit status to judge sshd by.
+ */
+void
+signals_reset_inherited(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_DFL;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGCHLD, &sa, NULL);
+}
+
+/*
  * Catch sigs with handler and keep them blocked except inside a ppoll()
  * given waitmask, so that a flag can never be set between its test and
  * the wait.  SIGPIPE is ignored: a peer gone away is noticed by EPIPE.

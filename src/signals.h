@@ -8,6 +8,7 @@
 #include <signal.h>
 #include <stddef.h>
 
+void	signals_reset_inherited(void);
 void	signals_catch(const int *sigs, size_t n, void (*handler)(int),
 	    sigset_t *waitmask);
 

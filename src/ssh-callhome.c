@@ -89,6 +89,7 @@ main(int argc, char *argv[])
 	int rc = EX_FAILURE, changed;
 
 	sanitise_stdfd();
+	signals_reset_inherited();
 	memset(&sec, 0, sizeof(sec));
 	memset(&l, 0, sizeof(l));
 	c.fd = -1;

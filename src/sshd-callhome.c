@@ -18,6 +18,7 @@
 #include "misc.h"
 #include "options.h"
 #include "session.h"
+#include "signals.h"
 #include "sshdcfg.h"
 #include "status.h"
 #include "supervise.h"
@@ -27,39 +28,45 @@ extern char **environ;
 /*
  * Everything that can be checked before the first dial: sshd runs and
  * accepts the options, the netconf subsystem exists, the preamble can be
- * built.  Failures here are configuration errors (EX_CONFIG).
+ * built.  Failures here are configuration errors (EX_CONFIG), unless
+ * sshd could not even be asked (EX_OSERR).  The exit status, or EX_OK.
  */
 static int
 prepare(const struct config *cfg, struct sshdcfg *sc, struct announce *an)
 {
 	struct sshd_cmd cmd;
 	char err[512];
+	int r;
 
 	if (access(cfg->sshd, X_OK) == -1) {
 		log_error("cannot execute sshd %s: %s", cfg->sshd,
 		    strerror(errno));
-		return -1;
+		return EX_CONFIG;
 	}
 	if (sshd_cmd_build(&cmd, cfg, NULL, SSHD_QUERY, 0) == -1) {
 		log_error("out of memory");
-		return -1;
+		return EX_OSERR;
 	}
-	if (sshdcfg_query(cmd.argv, sc, err, sizeof(err)) == -1) {
-		log_error("sshd rejects its configuration: %s", err);
-		sshd_cmd_free(&cmd);
-		return -1;
-	}
+	r = sshdcfg_query(cmd.argv, sc, err, sizeof(err));
 	sshd_cmd_free(&cmd);
+	if (r == SSHDCFG_SYSERR) {
+		log_error("%s", err);
+		return EX_OSERR;
+	}
+	if (r != 0) {
+		log_error("sshd rejects its configuration: %s", err);
+		return EX_CONFIG;
+	}
 	if (cfg->services == SERVICES_NETCONF && sc->netconf[0] == '\0') {
 		log_error("--services=netconf, but sshd has no \"Subsystem "
 		    "netconf\": add one to sshd_config or use --services=any");
-		return -1;
+		return EX_CONFIG;
 	}
 	if (announce_build(cfg, sc, an, err, sizeof(err)) == -1) {
 		log_error("%s", err);
-		return -1;
+		return EX_CONFIG;
 	}
-	return 0;
+	return EX_OK;
 }
 
 static void
@@ -125,8 +132,8 @@ run(struct config *cfg, int argc, char *argv[])
 	int rc;
 
 	log_init("sshd-callhome", cfg->verbosity, cfg->use_syslog);
-	if (prepare(cfg, &sc, &an) == -1)
-		return EX_CONFIG;
+	if ((rc = prepare(cfg, &sc, &an)) != EX_OK)
+		return rc;
 	if (cfg->check) {
 		print_check(cfg, &sc, &an);
 		return EX_OK;
@@ -172,6 +179,7 @@ main(int argc, char *argv[])
 	int rc;
 
 	sanitise_stdfd();
+	signals_reset_inherited();
 	/* Options point into this copy: setproctitle may reuse argv's memory. */
 	if ((args = copy_args(argc, argv)) == NULL) {
 		fprintf(stderr, "sshd-callhome: out of memory\n");
