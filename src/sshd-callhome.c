@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <libutil.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -171,6 +172,27 @@ run(struct config *cfg, int argc, char *argv[])
 	return rc;
 }
 
+/* Relative file options made absolute, before --daemon leaves the cwd. */
+static int
+absolute_paths(struct config *cfg)
+{
+	char cwd[PATH_MAX], err[PATH_MAX + 512];
+	const char *dir;
+	int e = 0;
+
+	if ((dir = getcwd(cwd, sizeof(cwd))) == NULL)
+		e = errno;
+	if (options_absolute(cfg, dir, err, sizeof(err)) == -1) {
+		if (e != 0)
+			fprintf(stderr, "sshd-callhome: %s: %s\n", err,
+			    strerror(e));
+		else
+			fprintf(stderr, "sshd-callhome: %s\n", err);
+		return EX_OSERR;
+	}
+	return EX_OK;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -201,7 +223,9 @@ main(int argc, char *argv[])
 		break;
 	case OPTIONS_OK:
 	default:
-		rc = run(&cfg, argc, argv);
+		rc = absolute_paths(&cfg);
+		if (rc == EX_OK)
+			rc = run(&cfg, argc, argv);
 		break;
 	}
 	options_free(&cfg);
