@@ -1,5 +1,10 @@
 #include "config.h"
 
+#include <sys/resource.h>
+#ifdef HAVE_SYS_PRCTL_H
+#include <sys/prctl.h>
+#endif
+
 #include <fcntl.h>
 #include <poll.h>
 #include <time.h>
@@ -53,4 +58,37 @@ sanitise_stdfd(void)
 		;
 	if (fd > 2)
 		close(fd);
+}
+
+static struct rlimit core_limit;	/* as started, for core_limit_restore() */
+static int core_limit_saved;
+
+/*
+ * For as long as the process may hold the secret: no core dump, and no
+ * ptrace or /proc/PID/mem by other processes of the same user (Linux;
+ * elsewhere only the core limit).  Only the soft limit is lowered, so that
+ * a child can have it back before it execs; exec makes it dumpable again.
+ */
+void
+nodump_init(void)
+{
+	struct rlimit rl;
+
+#if defined(HAVE_SYS_PRCTL_H) && defined(PR_SET_DUMPABLE)
+	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+#endif
+	if (getrlimit(RLIMIT_CORE, &core_limit) == -1)
+		return;
+	core_limit_saved = 1;
+	rl = core_limit;
+	rl.rlim_cur = 0;
+	(void)setrlimit(RLIMIT_CORE, &rl);
+}
+
+/* In a child about to exec: the core limit the process started with. */
+void
+core_limit_restore(void)
+{
+	if (core_limit_saved)
+		(void)setrlimit(RLIMIT_CORE, &core_limit);
 }

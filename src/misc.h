@@ -14,5 +14,7 @@ struct timespec
 	ms_timespec(long long ms);
 int	wait_fd(int fd, short events, int timeout_ms, const sigset_t *waitmask);
 void	sanitise_stdfd(void);
+void	nodump_init(void);
+void	core_limit_restore(void);
 
 #endif

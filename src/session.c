@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "misc.h"
 #include "session.h"
 
 /* What the child of a supervisor must not inherit from it. */
@@ -143,6 +144,7 @@ session_spawn(int sock, char *const argv[])
 	/* The socket stays blocking for sshd; O_NONBLOCK is per description. */
 	(void)fcntl(0, F_SETFL, fcntl(0, F_GETFL) & ~O_NONBLOCK);
 	closefrom(3);
+	core_limit_restore();
 	for (i = 0; scrub_env[i] != NULL; i++)
 		(void)unsetenv(scrub_env[i]);
 	execv(argv[0], argv);

@@ -90,6 +90,8 @@ main(int argc, char *argv[])
 
 	sanitise_stdfd();
 	signals_reset_inherited();
+	/* The secret is held from start until the call is verified. */
+	nodump_init();
 	memset(&sec, 0, sizeof(sec));
 	memset(&l, 0, sizeof(l));
 	c.fd = -1;

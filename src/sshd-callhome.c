@@ -202,6 +202,8 @@ main(int argc, char *argv[])
 
 	sanitise_stdfd();
 	signals_reset_inherited();
+	/* The secret is read again for every session: for our whole life. */
+	nodump_init();
 	/* Options point into this copy: setproctitle may reuse argv's memory. */
 	if ((args = copy_args(argc, argv)) == NULL) {
 		fprintf(stderr, "sshd-callhome: out of memory\n");

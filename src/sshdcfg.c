@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "misc.h"
 #include "sshdcfg.h"
 
 #define QUERY_OUT_MAX	(256 * 1024)
@@ -90,6 +91,7 @@ sshdcfg_query(char *const argv[], struct sshdcfg *sc, char *err, size_t errlen)
 		    dup2(out[1], 1) == -1 || dup2(errp[1], 2) == -1)
 			_exit(127);
 		closefrom(3);
+		core_limit_restore();
 		execv(argv[0], argv);
 		dprintf(2, "cannot execute %s: %s\n", argv[0], strerror(errno));
 		_exit(127);
