@@ -1,6 +1,8 @@
 /*
- * Dial one server: resolve its name again, try every address it has, each
- * with a non-blocking connect bounded by a share of the attempt's timeout.
+ * Dial one server: resolve its name again (in a child process, so that a
+ * signal or the attempt's timeout ends a lookup that hangs), try every
+ * address it has, each with a non-blocking connect bounded by a share of
+ * what is left of the attempt's timeout.
  */
 #ifndef DIAL_H
 #define DIAL_H

@@ -63,7 +63,7 @@ static const char usage_text[] =
 "Dialing:\n"
 "  --port=N                   default server port (4334)\n"
 "  --retry=N                  attempts per server (3)\n"
-"  --timeout=SECONDS          seconds per attempt (15)\n"
+"  --timeout=SECONDS          seconds per attempt, lookup included (15)\n"
 "  --reconnect-strategy=S     in-order (default), sticky or random\n"
 "  --state-file=FILE          remember the last good server (sticky)\n"
 "  --backoff-max=SECONDS      longest wait between passes (120)\n"

@@ -48,3 +48,20 @@ signals_catch(const int *sigs, size_t n, void (*handler)(int),
 	for (i = 0; i < n; i++)
 		sigdelset(waitmask, sigs[i]);
 }
+
+/* In a child: every disposition the default, nothing blocked. */
+void
+signals_child_reset(void)
+{
+	struct sigaction sa;
+	sigset_t none;
+	int sig;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_DFL;
+	sigemptyset(&sa.sa_mask);
+	for (sig = 1; sig < NSIG; sig++)
+		(void)sigaction(sig, &sa, NULL);
+	sigemptyset(&none);
+	(void)sigprocmask(SIG_SETMASK, &none, NULL);
+}

@@ -11,5 +11,6 @@
 void	signals_reset_inherited(void);
 void	signals_catch(const int *sigs, size_t n, void (*handler)(int),
 	    sigset_t *waitmask);
+void	signals_child_reset(void);
 
 #endif

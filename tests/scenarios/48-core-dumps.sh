@@ -141,7 +141,9 @@ bg "${AS_U[@]}" "$CALLHOME" --device-id=rtr-1 --sshd-config="$T/sshd_config" \
     --secret-file="$T/secret" --retry=1 --timeout=5 \
     127.0.0.1:"$(cat "$T/port" 2>/dev/null)" 2> >(stamp >>"$T/ch.log")
 CHPID=$BGPID
-if check "a session is up" wait_until 15 grep -q '<hello' "$T/out"; then
+# (check returns 0 whatever it found: the branch tests the condition.)
+if wait_until 15 grep -q '<hello' "$T/out"; then
+	ok "a session is up"
 	locked sshd-callhome "$CHPID"
 	sshd=$(ps --ppid "$CHPID" -o pid= | head -1 | tr -d ' ')
 	diag "the session's sshd ($sshd): core limit $(core_limit "$sshd")"
@@ -153,6 +155,7 @@ if check "a session is up" wait_until 15 grep -q '<hello' "$T/out"; then
 		    "$CORE_BYTES"
 	fi
 else
+	not_ok "a session is up"
 	diag "$(tail -5 "$T/ch.log")"
 fi
 stop_callhome
