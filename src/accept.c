@@ -533,6 +533,18 @@ accept_call(struct listeners *l, const struct accept_policy *pol,
 			strlcpy(c->peer, pd[i].peer, sizeof(c->peer));
 			c->p = *p;
 			c->hmac = hmac;
+			r = pol->admit != NULL ? pol->admit(c, pol->admit_arg,
+			    why, sizeof(why)) : 0;
+			if (r != 0) {
+				/* Closed here, or with the others below. */
+				explicit_bzero(c, sizeof(*c));
+				c->fd = -1;
+				if (r == -1)
+					goto out;
+				refuse(&pd[i], p, why);
+				pending_drop(pd, &n, i);
+				continue;
+			}
 			call_ready(c->fd);
 			/* Not closed with the others below. */
 			pd[i] = pd[--n];

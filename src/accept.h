@@ -14,7 +14,7 @@
 
 #define ACCEPT_LISTEN_MAX	16	/* listening sockets */
 #define ACCEPT_PENDING_MAX	64	/* calls still sending a preamble */
-#define ACCEPT_WHY_MAX		(2 * PREAMBLE_ID_MAX + 128)
+#define ACCEPT_WHY_MAX		(2 * PREAMBLE_ID_MAX + 4096 + 128) /* a path too */
 
 struct listeners {
 	int	fd[ACCEPT_LISTEN_MAX];
@@ -28,6 +28,15 @@ enum call_hmac {
 	CALL_HMAC_SWAPPED	/* verified with swapped operands (compat) */
 };
 
+struct call {
+	int		 fd;
+	char		 peer[PEER_MAX];
+	struct preamble	 p;
+	enum call_hmac	 hmac;
+};
+
+#define ACCEPT_REFUSE		1	/* from accept_policy's admit */
+
 struct accept_policy {
 	const char	*device_id;	/* NULL: any */
 	int		 require_preamble;
@@ -38,13 +47,13 @@ struct accept_policy {
 	int		 timeout_ms;	/* the whole wait */
 	int		 preamble_timeout_ms; /* each call */
 	const sigset_t	*waitmask;	/* signals to let in while waiting */
-};
-
-struct call {
-	int		 fd;
-	char		 peer[PEER_MAX];
-	struct preamble	 p;
-	enum call_hmac	 hmac;
+	/*
+	 * Last word on a call that passed the rest (NULL: take it): 0 take
+	 * it, ACCEPT_REFUSE refuse it for why and wait on, -1 give up.
+	 */
+	int		(*admit)(const struct call *c, void *arg, char *why,
+			    size_t whylen);
+	void		*admit_arg;
 };
 
 enum accept_status {

@@ -13,20 +13,55 @@
 #include "file.h"
 
 /*
+ * May a file with this owner and mode hold a secret that euid reads?  As
+ * for ssh's private keys, neither group nor others may have any access;
+ * and, as sshd's StrictModes asks, root or euid must own it, for its owner
+ * can read it or chmod it at will.  Pure.
+ */
+int
+file_private_ok(uid_t owner, mode_t mode, uid_t euid, char *why,
+    size_t whylen)
+{
+	if (owner != 0 && owner != euid) {
+		snprintf(why, whylen, "owned by uid %lu, not by root or by "
+		    "uid %lu", (unsigned long)owner, (unsigned long)euid);
+		return -1;
+	}
+	if (mode & (S_IRWXG | S_IRWXO)) {
+		snprintf(why, whylen, "permissions 0%03o are too open: it must "
+		    "not be accessible by group or others (chmod 600)",
+		    (unsigned)(mode & 0777));
+		return -1;
+	}
+	return 0;
+}
+
+/*
  * Open a regular file for reading: -1 with err set otherwise, and errno
- * kept from open(2) so that a caller can treat ENOENT apart.
+ * kept from open(2) so that a caller can treat ENOENT apart.  A private
+ * file (FILE_PRIVATE) must also pass file_private_ok() and must not be a
+ * symbolic link: a link could be turned to another file by whoever owns
+ * the link or its directory.
  */
 int
 file_open(const char *path, int flags, struct stat *st, char *err,
     size_t errlen)
 {
+	struct stat lst;
+	char why[128];
 	int fd, e;
 
 	/* O_NONBLOCK: a FIFO must not hang us before fstat() refuses it. */
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)) ==
-	    -1) {
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK |
+	    ((flags & FILE_PRIVATE) ? O_NOFOLLOW : 0))) == -1) {
 		e = errno;
-		snprintf(err, errlen, "%s: %s", path, strerror(e));
+		/* ELOOP may also be a loop of links in the directories. */
+		if (e == ELOOP && (flags & FILE_PRIVATE) &&
+		    lstat(path, &lst) == 0 && S_ISLNK(lst.st_mode))
+			snprintf(err, errlen, "%s: a symbolic link; name the "
+			    "file itself", path);
+		else
+			snprintf(err, errlen, "%s: %s", path, strerror(e));
 		errno = e;
 		return -1;
 	}
@@ -38,10 +73,9 @@ file_open(const char *path, int flags, struct stat *st, char *err,
 		snprintf(err, errlen, "%s: not a regular file", path);
 		goto bad;
 	}
-	if ((flags & FILE_PRIVATE) && (st->st_mode & (S_IRWXG | S_IRWXO))) {
-		snprintf(err, errlen, "%s: permissions 0%03o are too open: "
-		    "it must not be accessible by group or others "
-		    "(chmod 600)", path, (unsigned)(st->st_mode & 0777));
+	if ((flags & FILE_PRIVATE) && file_private_ok(st->st_uid,
+	    st->st_mode, geteuid(), why, sizeof(why)) == -1) {
+		snprintf(err, errlen, "%s: %s", path, why);
 		goto bad;
 	}
 	return fd;

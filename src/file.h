@@ -9,8 +9,14 @@
 
 #include <stddef.h>
 
-#define FILE_PRIVATE	0x01	/* refuse a group- or world-readable file */
+/*
+ * A secret's file: owned by root or the effective user, no access for
+ * group or others, not a symbolic link.
+ */
+#define FILE_PRIVATE	0x01
 
+int	file_private_ok(uid_t owner, mode_t mode, uid_t euid, char *why,
+	    size_t whylen);
 int	file_open(const char *path, int flags, struct stat *st, char *err,
 	    size_t errlen);
 int	file_read_fd(int fd, void *buf, size_t cap, size_t *len);

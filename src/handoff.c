@@ -88,18 +88,29 @@ handoff_fdpass(int out, int fd, char *err, size_t errlen)
 	}
 }
 
+/* What poll reports whether asked or not. */
+#define POLL_GONE	(POLLHUP | POLLERR | POLLNVAL)
+
 /* One direction of the relay. */
 struct pipe_buf {
 	char	data[RELAY_BUF];
 	size_t	off;
 	size_t	len;
-	int	eof;		/* the reading side is done */
+	int	eof;		/* the source has no more to give */
+	int	gone;		/* the destination takes no more */
 };
 
 static int
 would_block(int e)
 {
 	return e == EAGAIN || e == EWOULDBLOCK || e == EINTR;
+}
+
+/* Nothing more can ever move this way. */
+static int
+pipe_done(const struct pipe_buf *b)
+{
+	return b->gone || (b->eof && b->len == 0);
 }
 
 /*
@@ -110,6 +121,12 @@ would_block(int e)
  * what is buffered has been written.  stdin and stdout are shared with the
  * client, so they are never made non-blocking: writes to stdout are kept
  * to PIPE_BUF, which poll's POLLOUT guarantees room for.
+ *
+ * poll reports a hang-up or an error whatever the events asked for, and
+ * reports it again at once until the descriptor is read or written: so a
+ * descriptor is polled only while the relay can act on it (the device
+ * only while there is room to read into or data to send), and every such
+ * report leads to a read or a write that moves the relay on.
  */
 enum relay_status
 handoff_relay(int in, int out, int fd, const sigset_t *waitmask)
@@ -120,38 +137,42 @@ handoff_relay(int in, int out, int fd, const sigset_t *waitmask)
 	long long linger = 0;
 	size_t n;
 	ssize_t r;
+	short ev;
 	int shut = 0;
 
 	memset(&up, 0, sizeof(up));
 	memset(&down, 0, sizeof(down));
 	for (;;) {
-		/* The client is done and everything went to the device. */
-		if (up.eof && up.len == 0 && !shut) {
-			if (shutdown(fd, SHUT_WR) == -1)
+		/* The client is done, or the device takes no more. */
+		if (pipe_done(&up) && !shut) {
+			if (!up.gone && shutdown(fd, SHUT_WR) == -1)
 				log_debug("shutdown: %s", strerror(errno));
 			shut = 1;
 			linger = now_ms() + RELAY_LINGER_MS;
 		}
-		if (down.eof && down.len == 0)
+		if (pipe_done(&down))
 			return RELAY_DONE;
 		tsp = NULL;
 		if (shut) {
 			long long left = linger - now_ms();
 
 			if (left <= 0) {
-				log_debug("the device did not close within "
-				    "%d s of the client", RELAY_LINGER_MS /
-				    1000);
+				log_debug("%s within %d s of the end of the "
+				    "client's side",
+				    down.eof ? "stdout did not drain" :
+				    "the device did not close",
+				    RELAY_LINGER_MS / 1000);
 				return RELAY_DONE;
 			}
 			ts = ms_timespec(left);
 			tsp = &ts;
 		}
-		pfd[0].fd = up.eof || up.len > 0 ? -1 : in;
+		pfd[0].fd = up.eof || up.gone || up.len > 0 ? -1 : in;
 		pfd[0].events = POLLIN;
-		pfd[1].fd = fd;
-		pfd[1].events = (down.eof || down.len > 0 ? 0 : POLLIN) |
+		ev = (down.eof || down.len > 0 ? 0 : POLLIN) |
 		    (up.len > 0 ? POLLOUT : 0);
+		pfd[1].fd = ev != 0 ? fd : -1;
+		pfd[1].events = ev;
 		/* Polled even when idle, to notice a client gone away. */
 		pfd[2].fd = out;
 		pfd[2].events = down.len > 0 ? POLLOUT : 0;
@@ -162,6 +183,7 @@ handoff_relay(int in, int out, int fd, const sigset_t *waitmask)
 			log_error("poll: %s", strerror(errno));
 			return RELAY_ERROR;
 		}
+		/* A hang-up or an error is seen by the read or write. */
 		if (pfd[0].revents != 0) {
 			r = read(in, up.data, sizeof(up.data));
 			if (r > 0) {
@@ -174,8 +196,7 @@ handoff_relay(int in, int out, int fd, const sigset_t *waitmask)
 				up.eof = 1;
 			}
 		}
-		if ((pfd[1].revents & (POLLIN | POLLHUP | POLLERR)) &&
-		    !down.eof && down.len == 0) {
+		if ((pfd[1].revents & (POLLIN | POLL_GONE)) && (ev & POLLIN)) {
 			r = recv(fd, down.data, sizeof(down.data),
 			    MSG_DONTWAIT);
 			if (r > 0) {
@@ -188,24 +209,26 @@ handoff_relay(int in, int out, int fd, const sigset_t *waitmask)
 				down.eof = 1;
 			}
 		}
-		if ((pfd[1].revents & (POLLOUT | POLLERR)) && up.len > 0) {
+		if ((pfd[1].revents & (POLLOUT | POLL_GONE)) &&
+		    (ev & POLLOUT)) {
 			r = send(fd, up.data + up.off, up.len, MSG_DONTWAIT |
 			    MSG_NOSIGNAL);
 			if (r > 0) {
 				up.off += r;
 				up.len -= r;
 			} else if (r == -1 && !would_block(errno)) {
-				/* The device is gone; deliver what it said. */
+				/*
+				 * The device is gone: what it sent before
+				 * is still read and delivered.
+				 */
 				log_debug("writing to the device: %s",
 				    strerror(errno));
 				up.len = 0;
-				up.eof = 1;
-				shut = 1;
-				down.eof = 1;
+				up.gone = 1;
 			}
 		}
-		if ((pfd[2].revents & (POLLERR | POLLHUP | POLLNVAL)) &&
-		    !(pfd[2].revents & POLLOUT)) {
+		/* Nothing written to stdout can arrive any more. */
+		if (pfd[2].revents & POLL_GONE) {
 			log_debug("the client closed its side");
 			return RELAY_DONE;
 		}

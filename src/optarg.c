@@ -57,14 +57,19 @@ optarg_nonempty(const char *opt, const char *arg, const char **out,
 
 /*
  * What getopt_long (with a leading ':' and opterr = 0) said was wrong:
- * ch is ':' for a missing value, anything else for an unknown option;
- * name is the argument it was looking at.
+ * ch is ':' for a missing value, anything else for an unknown option or
+ * a value given to a long option that takes none (then optopt is that
+ * option's code, which is no character to print); name is the argument
+ * it was looking at.
  */
 void
 optarg_error(int ch, const char *name, char *err, size_t errlen)
 {
 	if (ch == ':')
 		snprintf(err, errlen, "%s: needs a value", name);
+	else if (strncmp(name, "--", 2) == 0 && optopt != 0)
+		snprintf(err, errlen, "%.*s: takes no value",
+		    (int)strcspn(name, "="), name);
 	else if (optopt != 0)
 		snprintf(err, errlen, "-%c: unknown option", optopt);
 	else

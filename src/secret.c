@@ -18,27 +18,30 @@ secret_trim(const unsigned char *buf, size_t len)
 	return len;
 }
 
+/* Errors start with "secret file PATH: ", whichever program reads it. */
 int
 secret_load(const char *path, struct secret *s, char *err, size_t errlen)
 {
+	char why[1024];
 	size_t len;
 
 	memset(s, 0, sizeof(*s));
-	if (file_read(path, FILE_PRIVATE, s->buf, sizeof(s->buf), &len, err,
-	    errlen) == -1)
-		return -1;
+	if (file_read(path, FILE_PRIVATE, s->buf, sizeof(s->buf), &len, why,
+	    sizeof(why)) == -1)
+		goto bad;
 	s->len = secret_trim(s->buf, len);
 	if (s->len == 0) {
-		snprintf(err, errlen, "%s: the secret is empty", path);
+		snprintf(why, sizeof(why), "%s: the secret is empty", path);
 		goto bad;
 	}
 	if (s->len > SECRET_MAX) {
-		snprintf(err, errlen, "%s: the secret is longer than %d bytes",
-		    path, SECRET_MAX);
+		snprintf(why, sizeof(why), "%s: the secret is longer than %d "
+		    "bytes", path, SECRET_MAX);
 		goto bad;
 	}
 	return 0;
 bad:
+	snprintf(err, errlen, "secret file %s", why);
 	secret_wipe(s);
 	return -1;
 }

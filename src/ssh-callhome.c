@@ -76,6 +76,49 @@ call_name(const struct call *c, char *buf, size_t len)
 	return buf;
 }
 
+/* What record_key() needs, and what it found. */
+struct record {
+	const char	*path;		/* --known-hosts */
+	int		 failed;	/* the file could not be written */
+};
+
+/*
+ * accept_call()'s last word on a verified call: record its host key, or
+ * refuse the call if a line that ssh-callhome did not write holds its
+ * name.  Within the wait, so that a caller that claims someone else's
+ * name does not end it for the device that is due.
+ */
+static int
+record_key(const struct call *c, void *arg, char *why, size_t whylen)
+{
+	struct record *rec = arg;
+	char err[1024];
+	int changed;
+
+	if (c->hmac != CALL_HMAC_VERIFIED && c->hmac != CALL_HMAC_SWAPPED)
+		return 0;
+	switch (knownhosts_update(rec->path, c->p.device_id, c->p.host_key,
+	    &changed, err, sizeof(err))) {
+	case 0:
+		break;
+	case KNOWNHOSTS_FOREIGN:
+		snprintf(why, whylen, "known_hosts %s", err);
+		return ACCEPT_REFUSE;
+	default:
+		log_error("call from %s (DEVICE-ID \"%s\"): cannot record "
+		    "its host key: %s", c->peer, c->p.device_id, err);
+		rec->failed = 1;
+		return -1;
+	}
+	if (changed)
+		log_info("recorded the host key of \"%s\" in %s",
+		    c->p.device_id, rec->path);
+	else
+		log_debug("%s already holds the host key of \"%s\"",
+		    rec->path, c->p.device_id);
+	return 0;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -83,10 +126,11 @@ main(int argc, char *argv[])
 	struct accept_policy pol;
 	struct listeners l;
 	struct secret sec;
+	struct record rec;
 	struct call c;
 	sigset_t waitmask;
 	char err[1024], name[PREAMBLE_ID_MAX + PEER_MAX + 32];
-	int rc = EX_FAILURE, changed;
+	int rc = EX_FAILURE;
 
 	sanitise_stdfd();
 	signals_reset_inherited();
@@ -121,7 +165,7 @@ main(int argc, char *argv[])
 	}
 	if (cfg.secret_file != NULL && secret_load(cfg.secret_file, &sec, err,
 	    sizeof(err)) == -1) {
-		log_error("secret: %s", err);
+		log_error("%s", err);
 		return EX_CONFIG;
 	}
 	if (cfg.known_hosts != NULL && knownhosts_usable(cfg.known_hosts,
@@ -152,6 +196,12 @@ main(int argc, char *argv[])
 	pol.timeout_ms = cfg.timeout * 1000;
 	pol.preamble_timeout_ms = cfg.preamble_timeout * 1000;
 	pol.waitmask = &waitmask;
+	if (cfg.known_hosts != NULL) {
+		rec.path = cfg.known_hosts;
+		rec.failed = 0;
+		pol.admit = record_key;
+		pol.admit_arg = &rec;
+	}
 	switch (accept_call(&l, &pol, &c)) {
 	case ACCEPT_OK:
 		break;
@@ -167,6 +217,8 @@ main(int argc, char *argv[])
 		    (int)got_signal);
 		goto out;
 	case ACCEPT_ERROR:
+		if (cfg.known_hosts != NULL && rec.failed)
+			rc = EX_CANTCREAT;
 		goto out;
 	}
 	listeners_close(&l);
@@ -177,22 +229,6 @@ main(int argc, char *argv[])
 		log_warn("%s: HMAC verified with swapped operands "
 		    "(--allow-swapped-hmac)", name);
 
-	if (cfg.known_hosts != NULL && (c.hmac == CALL_HMAC_VERIFIED ||
-	    c.hmac == CALL_HMAC_SWAPPED)) {
-		if (knownhosts_update(cfg.known_hosts, c.p.device_id,
-		    c.p.host_key, &changed, err, sizeof(err)) == -1) {
-			log_error("%s: cannot record its host key: %s", name,
-			    err);
-			rc = EX_CANTCREAT;
-			goto out;
-		}
-		if (changed)
-			log_info("recorded the host key of \"%s\" in %s",
-			    c.p.device_id, cfg.known_hosts);
-		else
-			log_debug("%s already holds the host key of \"%s\"",
-			    cfg.known_hosts, c.p.device_id);
-	}
 	if (cfg.print)
 		print_call(&c);
 	log_info("accepted the call from %s, HMAC %s", name,

@@ -6,8 +6,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <libutil.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "announce.h"
+#include "lockcheck.h"
 #include "log.h"
 #include "misc.h"
 #include "options.h"
@@ -27,13 +28,34 @@
 extern char **environ;
 
 /*
- * Everything that can be checked before the first dial: sshd runs and
- * accepts the options, the netconf subsystem exists, the preamble can be
- * built.  Failures here are configuration errors (EX_CONFIG), unless
- * sshd could not even be asked (EX_OSERR).  The exit status, or EX_OK.
+ * sshd applies a Match block's value over its -o options, so the lock-down
+ * holds only if no Match block sets what it relies on.  The number of
+ * sshd_config files read, or -1.
  */
 static int
-prepare(const struct config *cfg, struct sshdcfg *sc, struct announce *an)
+check_lockdown(const struct config *cfg)
+{
+	char err[PATH_MAX + 256];
+	int nfiles;
+
+	if (lockcheck(cfg->sshd_config != NULL ? cfg->sshd_config :
+	    SSHD_CONFIG, SSHD_DIR, &nfiles, err, sizeof(err)) == -1) {
+		log_error("%s", err);
+		return -1;
+	}
+	return nfiles;
+}
+
+/*
+ * Everything that can be checked before the first dial: sshd runs and
+ * accepts the options, the netconf subsystem exists, no Match block undoes
+ * the lock-down, the preamble can be built.  Failures here are
+ * configuration errors (EX_CONFIG), unless sshd could not even be asked
+ * (EX_OSERR).  The exit status, or EX_OK.
+ */
+static int
+prepare(const struct config *cfg, struct sshdcfg *sc, struct announce *an,
+    int *lockfiles)
 {
 	struct sshd_cmd cmd;
 	char err[512];
@@ -63,6 +85,9 @@ prepare(const struct config *cfg, struct sshdcfg *sc, struct announce *an)
 		    "netconf\": add one to sshd_config or use --services=any");
 		return EX_CONFIG;
 	}
+	if (cfg->services == SERVICES_NETCONF &&
+	    (*lockfiles = check_lockdown(cfg)) == -1)
+		return EX_CONFIG;
 	if (announce_build(cfg, sc, an, err, sizeof(err)) == -1) {
 		log_error("%s", err);
 		return EX_CONFIG;
@@ -72,7 +97,7 @@ prepare(const struct config *cfg, struct sshdcfg *sc, struct announce *an)
 
 static void
 print_check(const struct config *cfg, const struct sshdcfg *sc,
-    const struct announce *an)
+    const struct announce *an, int lockfiles)
 {
 	struct sshd_cmd cmd;
 	size_t i;
@@ -91,6 +116,11 @@ print_check(const struct config *cfg, const struct sshdcfg *sc,
 		printf("\n");
 		sshd_cmd_free(&cmd);
 	}
+	if (cfg->services == SERVICES_NETCONF)
+		printf("lock-down: no Match block undoes it (sshd_config files "
+		    "read: %d)\n", lockfiles);
+	else
+		printf("lock-down: none (--services=any)\n");
 }
 
 static void
@@ -130,13 +160,13 @@ run(struct config *cfg, int argc, char *argv[])
 	struct announce an;
 	struct pidfh *pfh = NULL;
 	pid_t other;
-	int rc;
+	int rc, lockfiles = 0;
 
 	log_init("sshd-callhome", cfg->verbosity, cfg->use_syslog);
-	if ((rc = prepare(cfg, &sc, &an)) != EX_OK)
+	if ((rc = prepare(cfg, &sc, &an, &lockfiles)) != EX_OK)
 		return rc;
 	if (cfg->check) {
-		print_check(cfg, &sc, &an);
+		print_check(cfg, &sc, &an, lockfiles);
 		return EX_OK;
 	}
 	explicit_bzero(&an, sizeof(an));

@@ -5,7 +5,10 @@ It listens on loopback, accepts calls, records each call's first bytes
 exactly as they arrived, and then, per --mode:
 
   fdpass  read --lines preamble lines byte by byte, pass the socket to ssh
-          on stdout (ProxyCommand with ProxyUseFdpass), exit
+          on stdout (ProxyCommand with ProxyUseFdpass), exit; with --next,
+          first record what follows the lines (peeked, not consumed):
+          ssh ignores lines before the banner, so only this shows that
+          nothing more came before it
   close   close each call at once (a server that accepts and drops)
   hold    keep each call open until the peer closes it or --hold-time
   record  read what the peer sends for --hold-time, record it all
@@ -51,12 +54,31 @@ def read_lines(conn, n, deadline):
     return data
 
 
+def peek(conn, n, deadline):
+    """Up to n bytes of what comes next, left in the socket for ssh."""
+    data = b""
+    while len(data) < n and time.monotonic() < deadline:
+        r, _, _ = select.select([conn], [], [],
+                                max(deadline - time.monotonic(), 0))
+        if not r:
+            break
+        got = conn.recv(n, socket.MSG_PEEK)
+        if not got:
+            break
+        if got == data:
+            time.sleep(0.01)    # readable, but nothing new yet
+        data = got
+    return data
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--listen", default="127.0.0.1")
     ap.add_argument("--port", type=int, default=0)
     ap.add_argument("--port-file", required=True)
     ap.add_argument("--record", help="file for the bytes of each call")
+    ap.add_argument("--next", help="fdpass: file for the 4 bytes after "
+                    "the lines (\"SSH-\" when the banner follows)")
     ap.add_argument("--log", help="one line per accepted call")
     ap.add_argument("--mode", default="fdpass",
                     choices=["fdpass", "close", "hold", "record",
@@ -130,6 +152,9 @@ def main():
             with open(a.record + ("" if a.calls == 1 else ".%d" % i),
                       "wb") as f:
                 f.write(data)
+        if a.mode == "fdpass" and a.next:
+            with open(a.next, "wb") as f:
+                f.write(peek(conn, 4, time.monotonic() + 10))
         if a.mode == "fdpass":
             out = socket.socket(fileno=os.dup(1))
             socket.send_fds(out, [b"\0"], [conn.fileno()])

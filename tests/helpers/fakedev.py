@@ -11,6 +11,8 @@ byte at a time.  Then, per --then:
   exec    put the socket on fd 0 and 1 and exec the rest of the command
           line (e.g. a real "sshd -i"), as a device would
   answer  read until the peer's EOF, then send "got N bytes" and close
+  reset   close with a TCP RST (SO_LINGER 0), as a device that reboots;
+          with --send-timeout, what does not fit in that time is dropped
 
 --report FILE gets one line: how the connection ended from here
 ("peer-closed" or "held"); --count N opens N such connections at once.
@@ -22,6 +24,7 @@ import hmac
 import os
 import select
 import socket
+import struct
 import sys
 import time
 
@@ -88,8 +91,11 @@ def main():
     ap.add_argument("--data", help="raw bytes to send (after a preamble)")
     ap.add_argument("--byte-delay", type=float, default=0.0)
     ap.add_argument("--max-time", type=float, default=30.0)
+    ap.add_argument("--send-timeout", type=float,
+                    help="give up sending after this long (a peer that "
+                    "does not read)")
     ap.add_argument("--then", default="close",
-                    choices=["close", "hold", "exec", "answer"])
+                    choices=["close", "hold", "exec", "answer", "reset"])
     ap.add_argument("--hold", type=float, default=10.0)
     ap.add_argument("--count", type=int, default=1)
     ap.add_argument("--report")
@@ -103,7 +109,7 @@ def main():
     deadline = time.monotonic() + a.max_time
     socks = [dial(a.connect, a.port, deadline) for _ in range(a.count)]
     for s in socks:
-        s.settimeout(None)
+        s.settimeout(a.send_timeout)
     try:
         if a.byte_delay > 0:
             live = list(socks)
@@ -122,13 +128,24 @@ def main():
     except OSError as e:
         # The peer may well close a hostile caller first.
         sys.stderr.write("fakedev: send: %s\n" % e)
+    for s in socks:
+        s.settimeout(None)
     if a.then == "exec":
         s = socks[0]
         os.dup2(s.fileno(), 0)
         os.dup2(s.fileno(), 1)
         s.close()
-        os.setsid()
+        try:
+            os.setsid()
+        except PermissionError:
+            pass    # already leads a process group (lib.sh's bg): keep it
         os.execv(a.cmd[0], a.cmd)
+    if a.then == "reset":
+        for s in socks:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                         struct.pack("ii", 1, 0))
+            s.close()
+        return 0
     if a.then == "answer":
         s = socks[0]
         got = 0

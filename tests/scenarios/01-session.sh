@@ -12,9 +12,10 @@
 call_home() {
 	local name=$1 listen=$2 lines=$3 sshpid rc port
 	shift 3
-	rm -f "$T/port" "$T/pre" "$T/out"
+	rm -f "$T/port" "$T/pre" "$T/next" "$T/out"
 	bg ssh_nms "$PYTHON $CALLRECV --listen $listen --port-file $T/port \
-	    --record $T/pre --lines $lines" -s "$DEVUSER@device" netconf \
+	    --record $T/pre --next $T/next --lines $lines" \
+	    -s "$DEVUSER@device" netconf \
 	    <"$T/client.xml" >"$T/out" 2>"$T/ssh.err"
 	sshpid=$BGPID
 	if ! wait_for 10 -s "$T/port"; then
@@ -36,9 +37,17 @@ call_home() {
 	check "$name: --once exits with sshd's status ($rc)" \
 	    test "$rc" -eq 0 -o "$rc" -eq 255
 	check "$name: one log line for the attempt" \
-	    grep -q "\[.*\]: connected" "$T/callhome.err"
+	    one_line "\[.*\]: connected" "$T/callhome.err"
 	check "$name: one log line for the session's end" \
-	    grep -q "session ended after .*: sshd exited" "$T/callhome.err"
+	    one_line "session ended after .*: sshd exited" "$T/callhome.err"
+	# ssh skips lines before the banner: only this sees an extra one.
+	check "$name: sshd's banner follows the $lines preamble lines at once" \
+	    test "$(cat "$T/next")" = SSH-
+}
+
+# one_line pattern file: exactly one line of file matches.
+one_line() {
+	[ "$(grep -c -- "$1" "$2")" -eq 1 ]
 }
 
 run_as() {
@@ -69,7 +78,7 @@ run_as() {
 
 	call_home "$user --preamble=none" 127.0.0.1 0 --preamble=none
 	check "$user: --preamble=none sends nothing before ssh" \
-	    test ! -s "$T/pre"
+	    test ! -s "$T/pre" -a "$(cat "$T/next")" = SSH-
 
 	cleanup_t
 }
@@ -80,9 +89,10 @@ cleanup_t() {
 }
 
 run_as "$(id -un)"
+need_test_user
 user=$(unprivileged_user)
 if [ -z "$user" ]; then
-	skip "unprivileged run: no account $TEST_USER (.ci/run creates it)"
+	skip "unprivileged run: no account $TEST_USER, and it could not be made"
 elif [ "$user" != "$(id -un)" ]; then
 	run_as "$user"
 fi

@@ -73,17 +73,28 @@ redial_gaps() {
 	awk '/session ended after/ { e = $1 } / connected$/ && e { print $1 - e; e = 0 }' \
 	    "$T/ch.log"
 }
+# sessions_ended n: the log shows n ended sessions (read afresh each time).
+sessions_ended() {
+	[ "$(grep -c 'session ended' "$T/ch.log")" -ge "$1" ]
+}
 listener R hold --hold-time 5
 for jitter in 0 3; do
 	start_callhome --services=any --retry=1 --timeout=2 \
 	    --redial-jitter=$jitter --sshd-option=LoginGraceTime=1 \
 	    127.0.0.1:"$PORT_R"
-	wait_until 20 test "$(grep -c 'session ended' "$T/ch.log")" -ge 4
+	check "--redial-jitter=$jitter: 7 sessions" wait_until 40 sessions_ended 7
 	stop_callhome
 	gaps=$(redial_gaps | tr '\n' ' ')
 	diag "--redial-jitter=$jitter: re-dial gaps $gaps"
 	check "--redial-jitter=$jitter: every re-dial within $jitter s (+0.5)" \
 	    test -n "$gaps" -a -z "$(redial_gaps | awk -v j=$jitter '$1 > j + 0.5')"
+	[ "$jitter" -gt 0 ] || continue
+	# Uniform over 0 to 3 s: six gaps or more, spread over more than
+	# 0.3 s (all within 0.3 s of each other: about 1 in 20000).  None,
+	# or always the same wait, fails.
+	check "--redial-jitter=$jitter: the gaps are random, spread over more than 0.3 s" \
+	    awk '{ if (NR == 1 || $1 < lo) lo = $1; if (NR == 1 || $1 > hi) hi = $1 }
+		END { exit !(NR >= 6 && hi - lo > 0.3) }' < <(redial_gaps)
 done
 stop_listener R
 

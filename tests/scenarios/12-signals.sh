@@ -20,12 +20,41 @@ check "dialing: it did not wait for the 60 s connect timeout" \
     awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { exit !(b - a < 5) }'
 stop_listener H
 
-# SIGTERM in backoff.
+# SIGTERM in a long backoff: SIGHUP skips each wait shorter than 5 s, then
+# SIGTERM must end the program at once, not when the wait is over.
 port=$(free_port)
 start_callhome $common --timeout=2 --backoff-max=60 127.0.0.1:"$port"
 check "backoff: reached" wait_log 10 'next pass in'
-stop_callhome
-check "backoff: SIGTERM, exit 0 ($RC)" test "$RC" -eq 0
+# passes_over n: the log shows more than n passes.
+passes_over() {
+	[ "$(grep -c 'next pass in' "$T/ch.log")" -gt "$1" ]
+}
+long=
+for i in $(seq 1 30); do
+	wait_s=$(grep 'next pass in' "$T/ch.log" | tail -n 1 |
+	    sed 's/.*next pass in \([0-9]*\)\..*/\1/')
+	if [ "${wait_s:-0}" -ge 5 ]; then
+		long=$wait_s
+		break
+	fi
+	n=$(grep -c 'next pass in' "$T/ch.log")
+	kill -HUP "$CHPID"
+	wait_until 10 passes_over "$n" || break
+done
+if [ -n "$long" ]; then
+	ok "backoff: a wait of 5 s or more reached ($long s)"
+	t0=$EPOCHREALTIME
+	kill -TERM "$CHPID"
+	wait_pid 70 "$CHPID"
+	RC=$?
+	dt=$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.2f", b - a }')
+	check "backoff: SIGTERM, exit 0 ($RC)" test "$RC" -eq 0
+	check "backoff: gone within 1 s of SIGTERM ($dt s of a $long s wait)" \
+	    awk -v d="$dt" 'BEGIN { exit !(d <= 1) }'
+else
+	not_ok "backoff: no wait of 5 s or more in 30 passes"
+	stop_callhome
+fi
 
 # SIGTERM in a session.
 listener S hold --hold-time 60
@@ -57,7 +86,7 @@ for i in 1 2 3 4 5 6 7 8 9 10; do
 	sleep 0.1
 done
 sleep 2
-check "usr1 storm: still running" kill -0 "$CHPID"
+check "usr1 storm: still running" alive "$CHPID"
 check "usr1 storm: no zombie children" no_zombies "$CHPID"
 check "usr1 storm: at most one session at a time" \
     test "$(ps --ppid "$CHPID" -o pid= | wc -l)" -le 1
@@ -77,7 +106,8 @@ for i in 1 2 3 4 5 6 7 8 9 10; do
 	sleep 0.05
 done
 sleep 1
-check "hup storm: still running, no zombie" no_zombies "$CHPID"
+check "hup storm: still running" alive "$CHPID"
+check "hup storm: no zombie" no_zombies "$CHPID"
 stop_callhome
 check "hup: exit 0 ($RC)" test "$RC" -eq 0
 done_testing

@@ -5,6 +5,7 @@
 # StrictHostKeyChecking=yes pass from an empty file, and a wrong key fails.
 . "${top_srcdir:?run through make check}/tests/scenarios/lib.sh"
 
+need_test_user
 setup_sshd "$(unprivileged_user)"
 [ -x "$NMS" ] || skip_all "ssh-callhome not built"
 
@@ -53,7 +54,7 @@ for addr in 127.0.0.1 ::1; do
 	tag=secret-$addr
 	: >"$T/kh-$addr"
 	call "$tag" "$addr" --secret-file="$T/secret" -- "$T/kh-$addr" \
-	    dev-b dev-b --device-id=dev-b --secret-file="$T/secret" \
+	    dev-b dev-b --device-id=dev-b --secret-file="$NMS_SECRET" \
 	    --known-hosts="$T/kh-$addr" --print
 	if [ "$SSHRC" -eq 0 ] && netconf_ok "$tag"; then
 		ok "--fdpass over $addr with a secret: strict host key check passes from an empty known_hosts"
@@ -62,8 +63,9 @@ for addr in 127.0.0.1 ::1; do
 		show "$tag"
 	fi
 	line=$(cat "$T/kh-$addr")
-	if [ "$line" = "dev-b $ed" ] || [ "$line" = "dev-b $rsa" ]; then
-		ok "known_hosts over $addr: one line, the device's own host key"
+	if [ "$line" = "dev-b $ed ssh-callhome" ] ||
+	    [ "$line" = "dev-b $rsa ssh-callhome" ]; then
+		ok "known_hosts over $addr: one line, the device's own host key, marked as ssh-callhome's"
 	else
 		not_ok "known_hosts over $addr: got '$line'"
 	fi
@@ -74,7 +76,7 @@ for addr in 127.0.0.1 ::1; do
 	    grep -qx 'PREAMBLE_LINES=5' "$T/$tag.err" &&
 	    grep -qx 'HMAC=verified' "$T/$tag.err" &&
 	    grep -qx 'HOST_KEY_NUL=no' "$T/$tag.err" &&
-	    grep -qx "HOST_KEY=${line#dev-b }" "$T/$tag.err"; then
+	    grep -qx "HOST_KEY=$(echo "$line" | cut -d' ' -f2,3)" "$T/$tag.err"; then
 		ok "--print over $addr: device id, peer, host key, HMAC verified"
 	else
 		not_ok "--print over $addr"
@@ -107,12 +109,12 @@ for example in pattern alias; do
 	: >"$T/kh-config-$example"
 	cat >"$T/ssh_config-$example" <<-EOF
 	Host rtr-*
-		ProxyCommand $NMS --fdpass --device-id=%n --secret-file=$T/secret --known-hosts=$T/kh-config-$example --listen=127.0.0.1:$port --timeout=30
+		ProxyCommand $NMS --fdpass --device-id=%n --secret-file=$NMS_SECRET --known-hosts=$T/kh-config-$example --listen=127.0.0.1:$port --timeout=30
 		ProxyUseFdpass yes
 		UserKnownHostsFile $T/kh-config-$example
 		StrictHostKeyChecking yes
 	Host core-router
-		ProxyCommand $NMS --fdpass --device-id=rtr-18 --secret-file=$T/secret --known-hosts=$T/kh-config-$example --listen=127.0.0.1:$port --timeout=30
+		ProxyCommand $NMS --fdpass --device-id=rtr-18 --secret-file=$NMS_SECRET --known-hosts=$T/kh-config-$example --listen=127.0.0.1:$port --timeout=30
 		ProxyUseFdpass yes
 		UserKnownHostsFile $T/kh-config-$example
 		HostKeyAlias rtr-18
@@ -158,7 +160,25 @@ else
 	not_ok "a wrong key in known_hosts (ssh $SSHRC)"
 	show "$tag"
 fi
-check "... and that known_hosts is left alone" cmp -s "$T/kh-wrong" \
+
+# A caller that must be refused (the wrong secret), with --known-hosts and
+# a file that holds other keys for its name: the file is left alone.
+printf 'not-the-secret\n' >"$T/wrong-secret"
+chmod 600 "$T/wrong-secret"
+chown "$DEVUSER" "$T/wrong-secret"
+cp "$T/kh-wrong" "$T/kh-refused"
+tag=refused
+call "$tag" 127.0.0.1 --secret-file="$T/wrong-secret" -- "$T/kh-refused" \
+    dev-c dev-c --device-id=dev-c --secret-file="$NMS_SECRET" \
+    --known-hosts="$T/kh-refused" --timeout=5
+if [ "$SSHRC" -ne 0 ] && ! grep -q netconf-stub "$T/$tag.out" &&
+    grep -q 'refused: HMAC does not match' "$T/$tag.err"; then
+	ok "a caller with the wrong secret is refused"
+else
+	not_ok "a caller with the wrong secret (ssh $SSHRC)"
+	show "$tag"
+fi
+check "... and known_hosts is left alone" cmp -s "$T/kh-refused" \
     "$T/kh-wrong.orig"
 
 # No secret: nothing vouches for the key, an empty known_hosts stays empty
@@ -174,16 +194,17 @@ else
 	show "$tag"
 fi
 
-# An existing file: the stale line is replaced in place, the rest kept.
+# An existing file: the stale line that ssh-callhome wrote is replaced in
+# place, the rest kept.
 {
 	echo '# managed by hand'
 	echo "other-host $(pubkey "$T/other_key.pub")"
-	echo "dev-e $(pubkey "$T/other_key.pub")"
+	echo "dev-e $(pubkey "$T/other_key.pub") ssh-callhome"
 	echo "@revoked * $(pubkey "$T/other_rsa.pub")"
 } >"$T/kh-mixed"
 tag=mixed
 call "$tag" 127.0.0.1 --secret-file="$T/secret" -- "$T/kh-mixed" dev-e \
-    dev-e --device-id=dev-e --secret-file="$T/secret" \
+    dev-e --device-id=dev-e --secret-file="$NMS_SECRET" \
     --known-hosts="$T/kh-mixed"
 if [ "$SSHRC" -eq 0 ] && netconf_ok "$tag"; then
 	ok "a stale key for the device is replaced and ssh verifies it"
@@ -193,7 +214,7 @@ else
 fi
 if [ "$(sed -n 1p "$T/kh-mixed")" = '# managed by hand' ] &&
     [ "$(sed -n 2p "$T/kh-mixed")" = "other-host $(pubkey "$T/other_key.pub")" ] &&
-    sed -n 3p "$T/kh-mixed" | grep -q "^dev-e \\($ed\\|$rsa\\)\$" &&
+    sed -n 3p "$T/kh-mixed" | grep -q "^dev-e \\($ed\\|$rsa\\) ssh-callhome\$" &&
     [ "$(sed -n 4p "$T/kh-mixed")" = "@revoked * $(pubkey "$T/other_rsa.pub")" ] &&
     [ "$(wc -l <"$T/kh-mixed")" -eq 4 ]; then
 	ok "other lines, comments and markers are kept, in order"

@@ -5,6 +5,7 @@
 # the banner passes untouched, half-close, either side closing, signals.
 . "${top_srcdir:?run through make check}/tests/scenarios/lib.sh"
 
+need_test_user
 setup_sshd "$(unprivileged_user)"
 [ -x "$NMS" ] || skip_all "ssh-callhome not built"
 
@@ -37,7 +38,7 @@ for addr in 127.0.0.1 ::1; do
 	: >"$T/kh-$addr"
 	nms_ssh_start "$tag" "$T/kh-$addr" rly-b no rly-b "$port" \
 	    --listen="$dial" --device-id=rly-b --timeout=30 \
-	    --secret-file="$T/secret" --known-hosts="$T/kh-$addr" ||
+	    --secret-file="$NMS_SECRET" --known-hosts="$T/kh-$addr" ||
 	    diag "no listener on $dial"
 	device_start "$tag" rly-b "$dial" --secret-file="$T/secret"
 	wait_pid 40 "$SSHPID"

@@ -7,6 +7,7 @@
 # caller.
 . "${top_srcdir:?run through make check}/tests/scenarios/lib.sh"
 
+need_test_user
 setup_sshd "$(unprivileged_user)"
 [ -x "$NMS" ] || skip_all "ssh-callhome not built"
 
@@ -17,7 +18,7 @@ chmod 600 "$T/wrong-secret"
 
 port=$(free_port)
 nms_ssh_start hostile "$T/kh" good yes good "$port" --fdpass \
-    --listen="127.0.0.1:$port" --device-id=good --secret-file="$T/secret" \
+    --listen="127.0.0.1:$port" --device-id=good --secret-file="$NMS_SECRET" \
     --known-hosts="$T/kh" --preamble-timeout=2 --timeout=90 ||
     diag "ssh-callhome is not listening"
 log=$T/hostile.err

@@ -7,6 +7,7 @@
 # through each one that is acceptable.
 . "${top_srcdir:?run through make check}/tests/scenarios/lib.sh"
 
+need_test_user
 setup_sshd "$(unprivileged_user)"
 [ -x "$NMS" ] || skip_all "ssh-callhome not built"
 
@@ -50,16 +51,16 @@ printed() {
 
 : >"$T/kh1"
 junos nul "$T/kh1" jx-1 yes --fdpass --device-id=jx-1 \
-    --secret-file="$T/secret" --known-hosts="$T/kh1" -- \
+    --secret-file="$NMS_SECRET" --known-hosts="$T/kh1" -- \
     --device-id jx-1 --key "$ed" --secret "$T/secret" --nul
 passed nul "NUL after the HOST-KEY value (CR LF): verified, recorded, ssh passes"
 check "... the NUL was seen and stripped" printed nul 'HOST_KEY_NUL=yes'
 check "... known_hosts has the key without the NUL" \
-    [ "$(cat "$T/kh1")" = "jx-1 $ed" ]
+    [ "$(cat "$T/kh1")" = "jx-1 $ed ssh-callhome" ]
 
 : >"$T/kh2"
 junos lf "$T/kh2" jx-2 yes --fdpass --device-id=jx-2 \
-    --secret-file="$T/secret" --known-hosts="$T/kh2" -- \
+    --secret-file="$NMS_SECRET" --known-hosts="$T/kh2" -- \
     --device-id jx-2 --key "$ed" --secret "$T/secret" --nul --eol lf \
     --hmac-no-space
 passed lf "bare LF, NUL, \"HMAC:\" without the space: ssh passes"
@@ -67,7 +68,7 @@ check "... HMAC verified" printed lf 'HMAC=verified'
 
 : >"$T/kh3"
 junos nospace "$T/kh3" jx-3 yes --fdpass --device-id=jx-3 \
-    --secret-file="$T/secret" --known-hosts="$T/kh3" -- \
+    --secret-file="$NMS_SECRET" --known-hosts="$T/kh3" -- \
     --device-id jx-3 --key "$ed" --secret "$T/secret" --no-space --eol lf
 passed nospace "no space after any colon, bare LF: ssh passes"
 
@@ -78,24 +79,24 @@ check "... printed as 3 lines, HMAC absent" sh -c \
 
 : >"$T/kh5"
 junos rsa "$T/kh5" jx-5 yes --fdpass --device-id=jx-5 \
-    --secret-file="$T/secret" --known-hosts="$T/kh5" -- \
+    --secret-file="$NMS_SECRET" --known-hosts="$T/kh5" -- \
     --device-id jx-5 --key "$rsa" --secret "$T/secret" --nul
 len=$(printf 'HOST-KEY: %s\r\n' "$rsa" | wc -c)
 passed rsa "an RSA HOST-KEY line of $len bytes (NUL too): verified, ssh passes"
 check "... that line is over 380 bytes" [ "$len" -gt 380 ]
-check "... known_hosts has the RSA key" [ "$(cat "$T/kh5")" = "jx-5 $rsa" ]
+check "... known_hosts has the RSA key" [ "$(cat "$T/kh5")" = "jx-5 $rsa ssh-callhome" ]
 
 : >"$T/kh6"
-junos relay "$T/kh6" jx-6 no --device-id=jx-6 --secret-file="$T/secret" \
+junos relay "$T/kh6" jx-6 no --device-id=jx-6 --secret-file="$NMS_SECRET" \
     --known-hosts="$T/kh6" -- \
     --device-id jx-6 --key "$ed" --secret "$T/secret" --nul --eol lf
 passed relay "Junos input through the relay (ProxyUseFdpass no): ssh passes"
 
-junos upper none "" yes --fdpass --secret-file="$T/secret" -- \
+junos upper none "" yes --fdpass --secret-file="$NMS_SECRET" -- \
     --device-id jx-7 --key "$ed" --secret "$T/secret" --upper
 passed upper "uppercase HMAC hex: verified, ssh passes"
 
-junos swapped none "" yes --fdpass --secret-file="$T/secret" \
+junos swapped none "" yes --fdpass --secret-file="$NMS_SECRET" \
     --timeout=4 -- --device-id jx-8 --key "$ed" --secret "$T/secret" \
     --swapped
 if [ "$SSHRC" -ne 0 ] && grep -q 'refused: HMAC does not match' \
@@ -106,7 +107,7 @@ else
 	not_ok "swapped HMAC operands by default (ssh $SSHRC)"
 	show swapped
 fi
-junos swapok none "" yes --fdpass --secret-file="$T/secret" \
+junos swapok none "" yes --fdpass --secret-file="$NMS_SECRET" \
     --allow-swapped-hmac -- --device-id jx-9 --key "$ed" \
     --secret "$T/secret" --swapped
 passed swapok "swapped HMAC operands with --allow-swapped-hmac: ssh passes"

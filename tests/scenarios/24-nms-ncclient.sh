@@ -8,6 +8,7 @@
 
 "$PYTHON" -c 'import ncclient, paramiko' 2>/dev/null ||
 	skip_all "python3-ncclient is not installed (apt-get install python3-ncclient)"
+need_test_user
 setup_sshd "$(unprivileged_user)"
 [ -x "$NMS" ] || skip_all "ssh-callhome not built"
 
@@ -44,9 +45,11 @@ def kh_check(hostname, fingerprint):
     return False
 
 
-args = dict(host=host, username=user, key_filename=key, allow_agent=False,
-            look_for_keys=False, hostkey_verify=True, timeout=30,
-            unknown_host_cb=kh_check)
+# password="": ncclient 0.6.17 (Debian 13) unlocks key files with
+# password.encode(), which fails on the default None.
+args = dict(host=host, username=user, key_filename=key, password="",
+            allow_agent=False, look_for_keys=False, hostkey_verify=True,
+            timeout=30, unknown_host_cb=kh_check)
 child = None
 if mode == "proxy":
     args["sock"] = paramiko.ProxyCommand(nms)
@@ -101,7 +104,7 @@ nc() {
 }
 
 : >"$T/kh"
-nc proxy proxy nc-1 --secret-file="$T/secret" --known-hosts="$T/kh"
+nc proxy proxy nc-1 --secret-file="$NMS_SECRET" --known-hosts="$T/kh"
 if [ "$NCRC" -eq 0 ] && grep -qx 'GET True' "$T/proxy.out"; then
 	ok "ncclient <get> through the relay as paramiko's ProxyCommand, host key checked against the recorded one"
 else
@@ -109,7 +112,7 @@ else
 	show proxy
 fi
 
-nc config config nc-1 --secret-file="$T/secret" --known-hosts="$T/kh"
+nc config config nc-1 --secret-file="$NMS_SECRET" --known-hosts="$T/kh"
 if [ "$NCRC" -eq 0 ] && grep -qx 'GET True' "$T/config.out"; then
 	ok "ncclient <get> with ProxyCommand and UserKnownHostsFile from an ssh_config"
 else
@@ -117,7 +120,7 @@ else
 	show config
 fi
 
-nc fdpass fdpass nc-2 --fdpass --secret-file="$T/secret" --known-hosts="$T/kh"
+nc fdpass fdpass nc-2 --fdpass --secret-file="$NMS_SECRET" --known-hosts="$T/kh"
 if [ "$NCRC" -eq 0 ] && grep -qx 'GET True' "$T/fdpass.out"; then
 	ok "ncclient <get> on a pre-connected socket from ssh-callhome --fdpass"
 else
@@ -129,7 +132,7 @@ ssh-keygen -q -t ed25519 -N '' -f "$T/other_key"
 ssh-keygen -q -t rsa -b 2048 -N '' -f "$T/other_rsa"
 printf 'nc-3 %s\nnc-3 %s\n' "$(pubkey "$T/other_key.pub")" \
     "$(pubkey "$T/other_rsa.pub")" >"$T/kh"
-nc wrong config nc-3 --secret-file="$T/secret"
+nc wrong config nc-3 --secret-file="$NMS_SECRET"
 if [ "$NCRC" -ne 0 ] && grep -q 'ERROR SSHUnknownHostError' "$T/wrong.out"; then
 	ok "ncclient refuses a device whose key is not the recorded one"
 else

@@ -40,6 +40,7 @@ expect78 "binary host key file" "not a public key file" \
 printf 'ssh-ed25519 AAAA\r\nHMAC: 00\r\n' >"$T/inject.pub"
 expect78 "host key that would inject a line" "not base64" \
     --secret-file="$T/secret" --host-key="$T/inject.pub"
+need_test_user
 if is_root && [ "$DEVUSER" = root ] && [ -n "$(unprivileged_user)" ]; then
 	u=$(unprivileged_user)
 	cp "$T/secret" "$T/root-only"
@@ -78,12 +79,12 @@ stop_callhome
 if command -v strace >/dev/null; then
 	printf 'old-contents\n' >"$T/state.crash"
 	listener C hold --hold-time 30
-	strace -f -o /dev/null -e trace=fsync -e inject=fsync:signal=SIGKILL \
+	bg strace -f -o /dev/null -e trace=fsync \
+	    -e inject=fsync:signal=SIGKILL \
 	    "$CALLHOME" --device-id=rtr-1 --sshd-config="$T/sshd_config" \
 	    --services=any --retry=1 --timeout=2 --state-file="$T/state.crash" \
-	    127.0.0.1:"$PORT_C" 2>/dev/null &
-	spid=$!
-	PIDS="$PIDS $spid"
+	    127.0.0.1:"$PORT_C" 2>/dev/null
+	spid=$BGPID
 	wait_pid 15 "$spid"
 	check "killed in the middle of writing the state file (temp file left)" \
 	    sh -c "ls '$T'/state.crash.?????? >/dev/null 2>&1"
@@ -103,12 +104,11 @@ if command -v strace >/dev/null; then
 	    >"$T/kh"
 	cp "$T/kh" "$T/kh.orig"
 	kport=$(free_port)
-	( exec strace -f -o /dev/null -e trace=fsync \
-	    -e inject=fsync:signal=SIGKILL "$NMS" --listen=127.0.0.1:"$kport" --device-id=rtr-1 \
-	    --secret-file="$T/secret" --known-hosts="$T/kh" --timeout=20 \
-	    </dev/null >/dev/null 2>"$T/nms.err" ) &
-	npid=$!
-	PIDS="$PIDS $npid"
+	bg strace -f -o /dev/null -e trace=fsync \
+	    -e inject=fsync:signal=SIGKILL "$NMS" --listen=127.0.0.1:"$kport" \
+	    --device-id=rtr-1 --secret-file="$T/secret" --known-hosts="$T/kh" \
+	    --timeout=20 </dev/null >/dev/null 2>"$T/nms.err"
+	npid=$BGPID
 	wait_until 10 sh -c "ss -ltn | grep -q ':$kport '"
 	$PYTHON "$top_srcdir/tests/helpers/fakedev.py" --connect 127.0.0.1 \
 	    --port "$kport" --device-id rtr-1 \

@@ -11,6 +11,7 @@ setup_sshd
 port=$(free_port)
 
 # Host keys sshd cannot read: as an unprivileged account, root's keys.
+need_test_user
 u=$(unprivileged_user)
 if is_root && [ -n "$u" ] && [ "$u" != root ]; then
 	runuser -u "$u" -- "$CALLHOME" --device-id=x \
@@ -25,7 +26,7 @@ else
 fi
 
 # No /run/sshd as root: a private /run in a mount namespace of our own.
-if is_root && command -v unshare >/dev/null; then
+if private_mounts; then
 	unshare --mount --propagation private sh -c \
 	    'mount -t tmpfs none /run && exec "$@"' sh "$CALLHOME" \
 	    --device-id=x --sshd-config="$T/sshd_config" 127.0.0.1:"$port" \
@@ -35,7 +36,7 @@ if is_root && command -v unshare >/dev/null; then
 	check "missing /run/sshd: the message names it" \
 	    grep -q 'privilege separation directory: /run/sshd' "$T/err"
 else
-	skip "missing /run/sshd: needs root for a private mount namespace"
+	skip "missing /run/sshd: $NO_PRIVATE_MOUNTS"
 fi
 
 # Later failures: a listener that would hold a session for a long time.

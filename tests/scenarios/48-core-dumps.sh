@@ -14,40 +14,20 @@ CORE_BYTES=2097152		# an original limit that is not 0
 prlimit --core="$CORE_BYTES": true 2>/dev/null ||
     skip_all "the hard core limit ($(ulimit -H -c)) is below $CORE_BYTES bytes: a restored limit would look like 0"
 
-# The account: as root, callhome-test, made here if it is missing (and
-# then removed at the end); as anyone else, that account itself.
-MADE_USER=
-if ! is_root; then
-	U=$(id -un)
-elif getent passwd "$TEST_USER" >/dev/null; then
-	U=$TEST_USER
-elif useradd --create-home --shell /bin/sh "$TEST_USER"; then
-	U=$TEST_USER
-	MADE_USER=1
-else
-	skip_all "cannot make the unprivileged account $TEST_USER"
-fi
-remove_user() {
-	local n=50
-	[ -n "$MADE_USER" ] || return 0
-	# userdel refuses while a process of the account is still exiting.
-	while [ "$n" -gt 0 ] && ! userdel -r "$TEST_USER" 2>/dev/null; do
-		sleep 0.1
-		n=$((n - 1))
-	done
-}
-trap 'cleanup; remove_user' EXIT
+# The account: as root, callhome-test (need_test_user makes it if it is
+# missing, and cleanup removes it then); as anyone else, that account.
+need_test_user || skip_all "cannot have the unprivileged account $TEST_USER"
+U=$(unprivileged_user)
+[ -n "$U" ] || skip_all "no unprivileged account $TEST_USER"
 
 # ASan lowers the core limit itself before main unless told not to.
 export ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}disable_coredump=0
 
-# "${AS_U[@]}" cmd...: cmd as U with the soft core limit at CORE_BYTES.
-# Commands, not a shell function, and each one execs the next, so that the
-# PID of a background job is the program's own.
-AS_U=()
-[ "$U" = "$(id -un)" ] ||
-    AS_U=(setpriv --reuid="$U" --regid="$U" --init-groups)
-AS_U+=(prlimit --core="$CORE_BYTES":)
+# as_u cmd...: cmd as U with the soft core limit at CORE_BYTES (each step
+# execs the next: under bg, BGPID is the program's own).
+as_u() {
+	as_device prlimit --core="$CORE_BYTES": "$@"
+}
 
 # core_limit pid: "soft hard" of its core limit, in bytes.
 core_limit() {
@@ -64,18 +44,16 @@ environ_owner() {
 HAVE_GDB=
 command -v gdb >/dev/null && HAVE_GDB=1
 gdb_attach() {
-	"${AS_U[@]}" timeout 60 gdb -nx -batch -p "$1" -ex 'info inferiors' \
+	as_u timeout 60 gdb -nx -batch -p "$1" -ex 'info inferiors' \
 	    >"$T/gdb.out" 2>&1 </dev/null
 	grep -q "process $1.* detached" "$T/gdb.out" &&
 	    ! grep -q 'ptrace: Operation not permitted' "$T/gdb.out"
 }
 
 setup_sshd "$U"
-cp "$T/secret" "$T/nms-secret"
-chown "$U" "$T/nms-secret" 2>/dev/null
 
 # A control: a plain process of U is dumpable and attachable.
-bg "${AS_U[@]}" sleep 120
+bg as_u sleep 120
 control=$BGPID
 wait_until 5 test "$(environ_owner "$control")" = "$U"
 check "control: a plain process of $U has its own /proc/PID/environ" \
@@ -118,8 +96,8 @@ locked() {
 
 # ssh-callhome, waiting for a call with the secret loaded.
 nport=$(free_port)
-bg "${AS_U[@]}" "$NMS" --listen=127.0.0.1:"$nport" --timeout=120 \
-    --secret-file="$T/nms-secret" </dev/null 2>"$T/nms.err"
+bg as_u "$NMS" --listen=127.0.0.1:"$nport" --timeout=120 \
+    --secret-file="$T/secret" </dev/null 2>"$T/nms.err"
 nmspid=$BGPID
 if wait_until 10 listening "$nport"; then
 	locked ssh-callhome "$nmspid"
@@ -140,7 +118,7 @@ sshpid=$BGPID
 exec 8<&-
 wait_for 10 -s "$T/port"
 : >"$T/ch.log"
-bg "${AS_U[@]}" "$CALLHOME" --device-id=rtr-1 --sshd-config="$T/sshd_config" \
+bg as_u "$CALLHOME" --device-id=rtr-1 --sshd-config="$T/sshd_config" \
     --secret-file="$T/secret" --retry=1 --timeout=5 \
     127.0.0.1:"$(cat "$T/port" 2>/dev/null)" 2> >(stamp >>"$T/ch.log")
 CHPID=$BGPID

@@ -1,8 +1,10 @@
 # Shared by the scenario tests: TAP output, a throwaway sshd setup, process
 # bookkeeping.  Source it; then call setup_sshd; cleanup runs on exit.
 #
-# Everything lives in one mktemp -d directory; processes are stopped by the
-# PIDs recorded here, never by name; every wait is bounded.
+# Everything lives in one mktemp -d directory; processes are started with
+# bg (a process group each) and stopped by the PIDs recorded here, never by
+# name; done_testing checks that nothing the scenario started is left
+# running; every wait is bounded.
 
 set -u
 # No core files from a crash in a test: a sanitizer build's would be huge.
@@ -17,7 +19,20 @@ CALLHOME=$top_builddir/sshd-callhome
 NMS=$top_builddir/ssh-callhome
 CALLRECV=$top_srcdir/tests/helpers/callrecv.py
 NETCONF_STUB=$top_builddir/tests/helpers/netconf-stub
-TEST_USER=callhome-test		# made by .ci/run for the unprivileged runs
+SUBREAPER=$top_builddir/tests/helpers/subreaper
+TEST_USER=callhome-test		# made by need_test_user, for root runs
+
+# Whatever a scenario starts carries its tag in the environment and, with
+# the script re-run (same PID) as a child sub-reaper, stays below its
+# shell even when it detaches: done_testing finds what is left by both.
+if [ "${CALLHOME_TEST_REAPED:-}" != "$$" ]; then
+	CALLHOME_TEST_TAG=$top_builddir/${0##*/}:$$:$EPOCHREALTIME
+	export CALLHOME_TEST_TAG
+	if [ -x "$SUBREAPER" ]; then
+		export CALLHOME_TEST_REAPED=$$
+		exec "$SUBREAPER" "$BASH" "$0" "$@"
+	fi
+fi
 
 tap_n=0
 tap_failed=0
@@ -57,6 +72,14 @@ diag() {
 }
 
 done_testing() {
+	stop_jobs
+	if nothing_left; then
+		ok "nothing left running"
+	else
+		not_ok "nothing left running"
+		diag "$LEFT_REPORT"
+	fi
+	LEFT_CHECKED=1
 	# A sanitizer build reports into the logs the tests keep.
 	if [ -n "${T:-}" ] && grep -rqsE \
 	    'ERROR: (Address|Leak)Sanitizer|runtime error:' "$T"; then
@@ -73,23 +96,143 @@ is_root() {
 }
 
 cleanup() {
-	local p
-	for p in $PIDS; do
-		kill -TERM "$p" 2>/dev/null
-	done
-	for p in $PIDS; do
-		wait "$p" 2>/dev/null
-	done
+	stop_jobs
+	# An early exit (skip_all, a failed setup): no TAP line after the
+	# plan, but nothing stays behind either.
+	if [ -z "$LEFT_CHECKED" ] && ! nothing_left; then
+		echo "$LEFT_REPORT" >&2
+	fi
+	release_test_user
 	release_privsep
 	[ -n "${T:-}" ] && rm -rf "$T"
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-# bg command...: start in the background, remember the PID for cleanup.
+# Processes.  PIDS holds what the test started: each job bg starts leads a
+# process group of its own, and a test may add single PIDs (a daemon's).
+# Stopping signals those groups and processes, and only the ones still
+# below this shell or tagged as this scenario's: a recorded PID that has
+# long ended and been reused by someone else is left alone.
+declare -A MINE=() PGID_OF=()
+LEFT_CHECKED=
+LEFT_REPORT=
+BG_EXEC=
+
+# proc_scan: MINE, the PIDs of the processes this scenario started that are
+# still running (not zombies), PGID_OF their process groups.  Builtins
+# only, so that the scan does not find itself.
+proc_scan() {
+	local d p f line e since
+	local -A ppid=()
+	MINE=()
+	PGID_OF=()
+	read -r line </proc/$$/stat
+	f=(${line##*) })
+	since=${f[19]}
+	for d in /proc/[0-9]*; do
+		p=${d#/proc/}
+		[ "$p" = "$$" ] && continue
+		{ read -r line <"$d/stat"; } 2>/dev/null || continue
+		f=(${line##*) })
+		# state ppid pgrp ... starttime (field 22 of stat)
+		[ "${f[0]}" = Z ] && continue
+		[ "${f[19]}" -lt "$since" ] && continue
+		ppid[$p]=${f[1]}
+		PGID_OF[$p]=${f[2]}
+		# The tag, where the environment is still there to read
+		# (setproctitle overwrites sshd-callhome's own).
+		while IFS= read -r -d '' e; do
+			if [ "$e" = "CALLHOME_TEST_TAG=$CALLHOME_TEST_TAG" ]; then
+				MINE[$p]=1
+				break
+			fi
+		done 2>/dev/null <"$d/environ"
+	done
+	# And everything below this shell or below a tagged process.
+	local grew=1
+	while [ -n "$grew" ]; do
+		grew=
+		for p in "${!ppid[@]}"; do
+			[ -n "${MINE[$p]:-}" ] && continue
+			if [ "${ppid[$p]}" = "$$" ] ||
+			    [ -n "${MINE[${ppid[$p]}]:-}" ]; then
+				MINE[$p]=1
+				grew=1
+			fi
+		done
+	done
+}
+
+# recorded_alive [signal]: which of MINE the test recorded (by PID or by
+# process group); send them the signal if given.  True if any.
+recorded_alive() {
+	local p q any=1
+	proc_scan
+	for p in "${!MINE[@]}"; do
+		for q in $PIDS; do
+			if [ "$p" = "$q" ] || [ "${PGID_OF[$p]}" = "$q" ]; then
+				[ -n "${1:-}" ] && kill "-$1" "$p" 2>/dev/null
+				any=0
+				break
+			fi
+		done
+	done
+	return $any
+}
+
+# stop_jobs: SIGTERM to everything recorded, a bounded wait, then SIGKILL.
+stop_jobs() {
+	local n=20 p
+	[ -n "$PIDS" ] || return 0
+	recorded_alive TERM || n=0
+	while [ "$n" -gt 0 ] && recorded_alive; do
+		sleep 0.1
+		n=$((n - 1))
+	done
+	recorded_alive KILL
+	for p in $PIDS; do
+		kill -0 "$p" 2>/dev/null || wait "$p" 2>/dev/null
+	done
+	PIDS=
+}
+
+# nothing_left: true when, after a bounded wait for processes on their way
+# out, nothing this scenario started is running; otherwise kills what is
+# and describes it in LEFT_REPORT.
+nothing_left() {
+	local n=20 p
+	LEFT_REPORT=
+	while proc_scan; [ "${#MINE[@]}" -gt 0 ]; do
+		if [ "$n" -le 0 ]; then
+			for p in "${!MINE[@]}"; do
+				LEFT_REPORT+="left running: $p $(tr '\0' ' ' \
+				    <"/proc/$p/cmdline" 2>/dev/null)"$'\n'
+				kill -KILL "$p" 2>/dev/null
+			done
+			LEFT_REPORT=${LEFT_REPORT%$'\n'}
+			return 1
+		fi
+		sleep 0.1
+		n=$((n - 1))
+	done
+	return 0
+}
+
+# bg command...: start in the background, in a process group of its own,
+# and record it for cleanup.  BGPID is the PID of the program itself: a
+# shell function run here execs its last command if that command starts
+# with ${BG_EXEC:-} (ssh_nms, as_device...: only ever the last one); other
+# functions' programs are stopped with their group all the same.
 bg() {
-	"$@" <&0 &
+	set -m
+	if declare -F "$1" >/dev/null; then
+		{ BG_EXEC=exec; "$@"; } <&0 &
+	else
+		"$@" <&0 &
+	fi
 	BGPID=$!
+	set +m
 	PIDS="$PIDS $BGPID"
 }
 
@@ -113,7 +256,9 @@ wait_pid() {
 		n=$((n - 1))
 	done
 	if kill -0 "$pid" 2>/dev/null; then
-		kill -KILL "$pid" 2>/dev/null
+		# Its process group if it leads one (bg), so that a program it
+		# started (ssh's ProxyCommand) goes too.
+		kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null
 		wait "$pid" 2>/dev/null
 		return 124
 	fi
@@ -157,6 +302,68 @@ release_privsep() {
 	MADE_PRIVSEP=
 }
 
+# need_test_user: for a test run as root, the unprivileged account
+# TEST_USER for the device side, made here if it does not exist; then
+# unprivileged_user names it.  Call it in the test's own shell (not in
+# $(...)): cleanup releases it.  Tests of any build tree running at once
+# share the account: each holds a shared lock on TEST_USER_REFS while it
+# needs it, and making or removing happens under the exclusive
+# TEST_USER_LOCK; the last one out removes the account, and only if a
+# test made it (TEST_USER_MADE).  Not root: nothing to do, the tests run
+# as the invoking user.  Returns 1 if the account cannot be had.
+TEST_USER_LOCK=/run/lock/callhome-test.lock
+TEST_USER_REFS=/run/lock/callhome-test.users
+TEST_USER_MADE=/run/lock/callhome-test.made
+TEST_USER_FD=
+need_test_user() {
+	local m out rc=0
+	is_root || return 0
+	[ -z "$TEST_USER_FD" ] || return 0
+	mkdir -p /run/lock || return 1
+	exec {m}>>"$TEST_USER_LOCK" || return 1
+	if ! flock -x -w 60 "$m"; then
+		exec {m}>&-
+		return 1
+	fi
+	exec {TEST_USER_FD}>>"$TEST_USER_REFS"
+	# Never blocks: an exclusive lock on it is only tried under $m.
+	flock -s "$TEST_USER_FD"
+	if ! getent passwd "$TEST_USER" >/dev/null; then
+		if out=$(useradd --create-home --shell /bin/sh "$TEST_USER" \
+		    2>&1); then
+			: >"$TEST_USER_MADE"
+		else
+			diag "useradd $TEST_USER: $out"
+			flock -u "$TEST_USER_FD"
+			exec {TEST_USER_FD}>&-
+			TEST_USER_FD=
+			rc=1
+		fi
+	fi
+	exec {m}>&-
+	return $rc
+}
+
+release_test_user() {
+	local m out
+	[ -n "$TEST_USER_FD" ] || return 0
+	exec {m}>>"$TEST_USER_LOCK"
+	flock -x -w 60 "$m"
+	flock -u "$TEST_USER_FD"
+	if flock -x -n "$TEST_USER_FD" && [ -e "$TEST_USER_MADE" ]; then
+		# userdel refuses while the account runs a process: then the
+		# marker stays, and a later run removes the account.
+		if out=$(userdel --remove "$TEST_USER" 2>&1) ||
+		    ! getent passwd "$TEST_USER" >/dev/null; then
+			rm -f "$TEST_USER_MADE"
+		else
+			echo "userdel $TEST_USER: $out" >&2
+		fi
+	fi
+	exec {TEST_USER_FD}>&- {m}>&-
+	TEST_USER_FD=
+}
+
 # setup_sshd [user]: $T with host keys, a user key, authorized_keys and an
 # sshd_config whose netconf subsystem is the stand-in.  DEVUSER is the
 # account sshd will run as and the client logs in as.
@@ -185,9 +392,13 @@ setup_sshd() {
 	EOF
 	printf '%s\n' 'fleet-secret-42' >"$T/secret"
 	chmod 600 "$T/secret"
+	# ssh-callhome's copy: a secret file must be owned by its reader or root.
+	NMS_SECRET=$T/secret
 	if [ "$DEVUSER" != "$(id -un)" ]; then
 		chown -R "$DEVUSER" "$T"
 		chmod 600 "$T/host_ed25519" "$T/host_rsa"
+		NMS_SECRET=$T/nms-secret
+		cp "$T/secret" "$NMS_SECRET"
 	fi
 	ensure_privsep
 	# A NETCONF client's side: hello, one <get>, close.
@@ -199,16 +410,40 @@ setup_sshd() {
 	EOF
 }
 
-# as_device cmd...: run as DEVUSER (the device side's account).
+# as_device cmd...: run as DEVUSER (the device side's account).  setpriv
+# execs the command (runuser would stay as its parent), so that under bg
+# BGPID is the command's own PID.
 as_device() {
+	local gid home
 	if [ "$DEVUSER" = "$(id -un)" ]; then
-		"$@"
+		${BG_EXEC:-} "$@"
 	else
-		runuser -u "$DEVUSER" -- "$@"
+		gid=$(id -g "$DEVUSER")
+		home=$(getent passwd "$DEVUSER" | cut -d: -f6)
+		${BG_EXEC:-} setpriv --reuid="$DEVUSER" --regid="$gid" \
+		    --init-groups env HOME="$home" USER="$DEVUSER" \
+		    LOGNAME="$DEVUSER" "$@"
 	fi
 }
 
-# The unprivileged account for device-side runs, if this machine has one.
+# private_mounts: true if this test can have a mount namespace of its own;
+# if not, NO_PRIVATE_MOUNTS says why, for the skip.  In a plain chroot,
+# where / is not a mount point, unshare --propagation private fails.
+private_mounts() {
+	local out
+	NO_PRIVATE_MOUNTS=
+	if ! is_root; then
+		NO_PRIVATE_MOUNTS="needs root for a private mount namespace"
+	elif ! command -v unshare >/dev/null; then
+		NO_PRIVATE_MOUNTS="no unshare(1) for a private mount namespace"
+	elif ! out=$(unshare --mount --propagation private true 2>&1); then
+		NO_PRIVATE_MOUNTS="no private mount namespace here (/ not a mount point, as in a plain chroot?): ${out:-unshare failed}"
+	fi
+	[ -z "$NO_PRIVATE_MOUNTS" ]
+}
+
+# The unprivileged account for device-side runs, if this machine has one
+# (need_test_user makes it).
 unprivileged_user() {
 	if ! is_root; then
 		id -un
@@ -221,7 +456,7 @@ unprivileged_user() {
 ssh_nms() {
 	local proxy=$1
 	shift
-	ssh -F /dev/null -i "$T/user_key" -o IdentitiesOnly=yes \
+	${BG_EXEC:-} ssh -F /dev/null -i "$T/user_key" -o IdentitiesOnly=yes \
 	    -o BatchMode=yes -o StrictHostKeyChecking=no \
 	    -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR \
 	    -o ConnectTimeout=20 -o ProxyCommand="$proxy" \
@@ -348,6 +583,14 @@ no_zombies() {
 	! ps --ppid "$1" -o stat= 2>/dev/null | grep -q Z
 }
 
+# alive pid: the process exists and has not exited (a zombie has: kill -0
+# would still succeed).
+alive() {
+	local st
+	st=$(ps -o stat= -p "$1" 2>/dev/null)
+	[ -n "$st" ] && [ "${st#Z}" = "$st" ]
+}
+
 # gone pid: no such process, not even a zombie.
 gone() {
 	[ -z "$(ps -o pid= -p "$1" 2>/dev/null)" ]
@@ -386,7 +629,7 @@ ssh_nms_kh() {
 		kh=/dev/null
 		strict=no
 	fi
-	ssh -F /dev/null -i "$T/user_key" -o IdentitiesOnly=yes \
+	${BG_EXEC:-} ssh -F /dev/null -i "$T/user_key" -o IdentitiesOnly=yes \
 	    -o BatchMode=yes -o StrictHostKeyChecking="$strict" \
 	    -o UserKnownHostsFile="$kh" -o GlobalKnownHostsFile=/dev/null \
 	    ${alias:+-o HostKeyAlias="$alias"} -o LogLevel=ERROR \

@@ -169,8 +169,16 @@ test_parse(void)
 	    "garbage is refused");
 	is_int(parse("\x00\x01\x02", 3, &p, &used, &why), PREAMBLE_BAD,
 	    "binary is refused at once");
-	is_int(parse("MSG-ID: DEVICE-CONN-INFO\r\nMSG-VER: V2\r\n", 40, &p,
-	    &used, &why), PREAMBLE_BAD, "MSG-VER V2 is refused");
+	{
+		/* The exact length, no NUL: the rest would be a good preamble. */
+		const char v2[] = "MSG-ID: DEVICE-CONN-INFO\r\nMSG-VER: V2\r\n"
+		    "DEVICE-ID: x\r\nSSH-2.0-x\r\n";
+
+		why = NULL;
+		is_int(parse(v2, sizeof(v2) - 1, &p, &used, &why),
+		    PREAMBLE_BAD, "MSG-VER V2 is refused");
+		is_str(why, "MSG-VER is not V1", "... for its MSG-VER");
+	}
 
 	memcpy(big, "MSG-ID: ", 8);
 	memset(big + 8, 'A', sizeof(big) - 8);
