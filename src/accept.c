@@ -36,7 +36,7 @@ struct pending {
 	size_t		have;		/* bytes of whole lines consumed */
 	size_t		waiting;	/* bytes left in the socket */
 	int		lowat;		/* SO_RCVLOWAT now in force */
-	char		peer[ACCEPT_PEER_MAX];
+	char		peer[PEER_MAX];
 	uint8_t		buf[PREAMBLE_MAX + 1];
 };
 
@@ -66,7 +66,7 @@ static int
 listen_one(const struct addrinfo *ai, struct listeners *l, char *err,
     size_t errlen)
 {
-	char name[ACCEPT_PEER_MAX];
+	char name[PEER_MAX];
 	int fd, on = 1, e;
 
 	addr_name(ai->ai_addr, ai->ai_addrlen, name, sizeof(name));
@@ -381,7 +381,7 @@ accept_new(int lfd, struct pending *pd, size_t *n, int preamble_ms)
 {
 	struct sockaddr_storage ss;
 	socklen_t sslen;
-	char peer[ACCEPT_PEER_MAX];
+	char peer[PEER_MAX];
 	int fd;
 
 	for (;;) {
@@ -486,8 +486,7 @@ accept_call(struct listeners *l, const struct accept_policy *pol,
 		for (i = 0; i < n; i++)
 			if (pd[i].deadline < wake)
 				wake = pd[i].deadline;
-		ts.tv_sec = (wake - now) / 1000;
-		ts.tv_nsec = (long)((wake - now) % 1000) * 1000000;
+		ts = ms_timespec(wake - now);
 
 		for (i = 0; i < l->n; i++) {
 			pfd[i].fd = l->fd[i];

@@ -9,11 +9,11 @@
 #include <signal.h>
 #include <stddef.h>
 
+#include "misc.h"
 #include "preamble.h"
 
 #define ACCEPT_LISTEN_MAX	16	/* listening sockets */
 #define ACCEPT_PENDING_MAX	64	/* calls still sending a preamble */
-#define ACCEPT_PEER_MAX		64	/* "[v6]:port" */
 #define ACCEPT_WHY_MAX		(2 * PREAMBLE_ID_MAX + 4096 + 128) /* a path too */
 
 struct listeners {
@@ -30,7 +30,7 @@ enum call_hmac {
 
 struct call {
 	int		 fd;
-	char		 peer[ACCEPT_PEER_MAX];
+	char		 peer[PEER_MAX];
 	struct preamble	 p;
 	enum call_hmac	 hmac;
 };

@@ -16,6 +16,7 @@
 #include "dial.h"
 #include "log.h"
 #include "misc.h"
+#include "resolve.h"
 
 #define DIAL_MIN_SHARE_MS	2000
 
@@ -60,16 +61,16 @@ tcp_options(int fd, const struct dial_opts *o)
 #endif
 }
 
-/* Connect fd to ai within budget_ms: 0, or an errno value. */
+/* Connect fd to ra within budget_ms: 0, or an errno value. */
 static int
-connect_one(int fd, const struct addrinfo *ai, int budget_ms,
+connect_one(int fd, const struct resolved_addr *ra, int budget_ms,
     const sigset_t *waitmask)
 {
 	long long deadline = now_ms() + budget_ms;
 	socklen_t len = sizeof(int);
 	int r, soerr = 0;
 
-	if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
+	if (connect(fd, (const struct sockaddr *)&ra->addr, ra->addrlen) == 0)
 		return 0;
 	if (errno != EINPROGRESS)
 		return errno;
@@ -89,64 +90,99 @@ connect_one(int fd, const struct addrinfo *ai, int budget_ms,
 	return soerr;
 }
 
-enum dial_status
-dial(const struct server *sv, const struct dial_opts *o, int *fdp, char *peer,
-    size_t peerlen)
+/*
+ * The lookup, bounded by the attempt's deadline; DIAL_OK when res holds
+ * addresses.
+ */
+static enum dial_status
+lookup(const struct server *sv, int timeout_ms, const sigset_t *waitmask,
+    struct resolved *res)
 {
-	struct addrinfo hints, *res, *ai;
-	long long deadline = now_ms() + o->timeout_ms;
-	int fd, e, naddr = 0, k = 0;
-	char host[NI_MAXHOST];
+	struct addrinfo hints;
+	char err[256];
 
-	*fdp = -1;
-	peer[0] = '\0';
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_family = AF_UNSPEC;
 	hints.ai_socktype = SOCK_STREAM;
 	hints.ai_protocol = IPPROTO_TCP;
-	/* Resolved again on every attempt: addresses move. */
-	if ((e = getaddrinfo(sv->host, sv->port, &hints, &res)) != 0) {
-		log_warn("%s: cannot resolve: %s", sv->name, gai_strerror(e));
-		return DIAL_FAILED;
+	switch (resolve(sv->host, sv->port, &hints, timeout_ms, waitmask, res,
+	    err, sizeof(err))) {
+	case RESOLVE_OK:
+		return DIAL_OK;
+	case RESOLVE_INTERRUPTED:
+		return DIAL_INTERRUPTED;
+	case RESOLVE_FAILED:
+		log_warn("%s: cannot resolve: %s", sv->name,
+		    resolve_strerror(res));
+		break;
+	case RESOLVE_TIMEOUT:
+		log_warn("%s: cannot resolve: no answer within the attempt's "
+		    "%d s", sv->name, timeout_ms / 1000);
+		break;
+	case RESOLVE_ERROR:
+		log_warn("%s: cannot resolve: %s", sv->name, err);
+		break;
 	}
-	for (ai = res; ai != NULL; ai = ai->ai_next)
-		naddr++;
-	for (ai = res; ai != NULL; ai = ai->ai_next, k++) {
-		int budget = dial_budget_ms((int)(deadline - now_ms()),
-		    naddr - k);
+	return DIAL_FAILED;
+}
 
-		if (getnameinfo(ai->ai_addr, ai->ai_addrlen, host, sizeof(host),
-		    NULL, 0, NI_NUMERICHOST) != 0)
+enum dial_status
+dial(const struct server *sv, const struct dial_opts *o, int *fdp, char *peer,
+    size_t peerlen)
+{
+	struct resolved res;
+	const struct resolved_addr *ra;
+	long long deadline = now_ms() + o->timeout_ms;
+	enum dial_status st;
+	sigset_t mask;
+	int fd, e;
+	size_t k;
+	char host[NI_MAXHOST];
+
+	*fdp = -1;
+	peer[0] = '\0';
+	/*
+	 * The resolver child's SIGCHLD, still pending after the lookup, must
+	 * not cut the connect short: only the caller's other signals do.
+	 */
+	mask = *o->waitmask;
+	sigaddset(&mask, SIGCHLD);
+	/* Resolved again on every attempt: addresses move. */
+	if ((st = lookup(sv, o->timeout_ms, &mask, &res)) != DIAL_OK)
+		return st;
+	for (k = 0; k < res.n; k++) {
+		int budget = dial_budget_ms((int)(deadline - now_ms()),
+		    (int)(res.n - k));
+
+		ra = &res.a[k];
+		if (getnameinfo((const struct sockaddr *)&ra->addr, ra->addrlen,
+		    host, sizeof(host), NULL, 0, NI_NUMERICHOST) != 0)
 			strlcpy(host, "?", sizeof(host));
 		if (budget <= 0) {
 			log_warn("%s [%s]: not tried: attempt timed out",
 			    sv->name, host);
 			continue;
 		}
-		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK |
-		    SOCK_CLOEXEC, ai->ai_protocol);
+		fd = socket(ra->family, ra->socktype | SOCK_NONBLOCK |
+		    SOCK_CLOEXEC, ra->protocol);
 		if (fd == -1) {
 			log_warn("%s [%s]: socket: %s", sv->name, host,
 			    strerror(errno));
 			continue;
 		}
-		e = connect_one(fd, ai, budget, o->waitmask);
+		e = connect_one(fd, ra, budget, &mask);
 		if (e == 0) {
 			tcp_options(fd, o);
 			strlcpy(peer, host, peerlen);
 			*fdp = fd;
-			freeaddrinfo(res);
 			log_info("%s [%s]: connected", sv->name, host);
 			return DIAL_OK;
 		}
 		close(fd);
-		if (e == EINTR) {
-			freeaddrinfo(res);
+		if (e == EINTR)
 			return DIAL_INTERRUPTED;
-		}
 		log_warn("%s [%s]: %s", sv->name, host,
 		    e == ETIMEDOUT ? "connection timed out" : strerror(e));
 	}
-	freeaddrinfo(res);
 	return DIAL_FAILED;
 }

@@ -1,6 +1,8 @@
 /*
- * Dial one server: resolve its name again, try every address it has, each
- * with a non-blocking connect bounded by a share of the attempt's timeout.
+ * Dial one server: resolve its name again (in a child process, so that a
+ * signal or the attempt's timeout ends a lookup that hangs), try every
+ * address it has, each with a non-blocking connect bounded by a share of
+ * what is left of the attempt's timeout.
  */
 #ifndef DIAL_H
 #define DIAL_H
@@ -8,6 +10,7 @@
 #include <signal.h>
 #include <stddef.h>
 
+#include "misc.h"
 #include "server.h"
 
 struct dial_opts {
@@ -19,8 +22,6 @@ struct dial_opts {
 };
 
 enum dial_status { DIAL_OK, DIAL_FAILED, DIAL_INTERRUPTED };
-
-#define DIAL_PEER_MAX	64
 
 enum dial_status
 	dial(const struct server *sv, const struct dial_opts *o, int *fdp,

@@ -164,8 +164,7 @@ handoff_relay(int in, int out, int fd, const sigset_t *waitmask)
 				    RELAY_LINGER_MS / 1000);
 				return RELAY_DONE;
 			}
-			ts.tv_sec = left / 1000;
-			ts.tv_nsec = (long)(left % 1000) * 1000000;
+			ts = ms_timespec(left);
 			tsp = &ts;
 		}
 		pfd[0].fd = up.eof || up.gone || up.len > 0 ? -1 : in;

@@ -21,6 +21,7 @@
 
 #include "file.h"
 #include "knownhosts.h"
+#include "misc.h"
 
 /*
  * A name that ssh reads back as exactly one literal host: no pattern or
@@ -303,7 +304,7 @@ knownhosts_edit(const char *old, size_t oldlen, const char *name,
 static void
 sleep_ms(long ms)
 {
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+	struct timespec ts = ms_timespec(ms);
 
 	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
 		;

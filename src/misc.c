@@ -1,5 +1,10 @@
 #include "config.h"
 
+#include <sys/resource.h>
+#ifdef HAVE_SYS_PRCTL_H
+#include <sys/prctl.h>
+#endif
+
 #include <fcntl.h>
 #include <poll.h>
 #include <time.h>
@@ -17,6 +22,19 @@ now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* A relative timeout for ppoll() and nanosleep(); never negative. */
+struct timespec
+ms_timespec(long long ms)
+{
+	struct timespec ts;
+
+	if (ms < 0)
+		ms = 0;
+	ts.tv_sec = (time_t)(ms / 1000);
+	ts.tv_nsec = (long)(ms % 1000) * 1000000;
+	return ts;
+}
+
 /*
  * Wait until fd is ready for events, timeout_ms passes (0) or a signal in
  * waitmask arrives (-1, errno EINTR).  1 when ready.
@@ -25,10 +43,8 @@ int
 wait_fd(int fd, short events, int timeout_ms, const sigset_t *waitmask)
 {
 	struct pollfd pfd = { fd, events, 0 };
-	struct timespec ts;
+	struct timespec ts = ms_timespec(timeout_ms);
 
-	ts.tv_sec = timeout_ms / 1000;
-	ts.tv_nsec = (long)(timeout_ms % 1000) * 1000000;
 	return ppoll(&pfd, 1, &ts, waitmask);
 }
 
@@ -42,4 +58,37 @@ sanitise_stdfd(void)
 		;
 	if (fd > 2)
 		close(fd);
+}
+
+static struct rlimit core_limit;	/* as started, for core_limit_restore() */
+static int core_limit_saved;
+
+/*
+ * For as long as the process may hold the secret: no core dump, and no
+ * ptrace or /proc/PID/mem by other processes of the same user (Linux;
+ * elsewhere only the core limit).  Only the soft limit is lowered, so that
+ * a child can have it back before it execs; exec makes it dumpable again.
+ */
+void
+nodump_init(void)
+{
+	struct rlimit rl;
+
+#if defined(HAVE_SYS_PRCTL_H) && defined(PR_SET_DUMPABLE)
+	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+#endif
+	if (getrlimit(RLIMIT_CORE, &core_limit) == -1)
+		return;
+	core_limit_saved = 1;
+	rl = core_limit;
+	rl.rlim_cur = 0;
+	(void)setrlimit(RLIMIT_CORE, &rl);
+}
+
+/* In a child about to exec: the core limit the process started with. */
+void
+core_limit_restore(void)
+{
+	if (core_limit_saved)
+		(void)setrlimit(RLIMIT_CORE, &core_limit);
 }

@@ -3,10 +3,18 @@
 #define MISC_H
 
 #include <signal.h>
+#include <time.h>
+
+/* A peer as logged: a numeric address, "[v6]:port" at most, and NUL. */
+#define PEER_MAX	64
 
 long long
 	now_ms(void);
+struct timespec
+	ms_timespec(long long ms);
 int	wait_fd(int fd, short events, int timeout_ms, const sigset_t *waitmask);
 void	sanitise_stdfd(void);
+void	nodump_init(void);
+void	core_limit_restore(void);
 
 #endif

@@ -53,6 +53,7 @@ static const struct option longopts[] = {
 static const char usage_text[] =
 "usage: sshd-callhome [options] --device-id=ID SERVER...\n"
 "  SERVER is host, host:port, IPv4:port, [IPv6] or [IPv6]:port\n"
+"  a relative FILE is taken from the directory it is started in\n"
 "\n"
 "Identity and preamble:\n"
 "  --device-id=ID             identity sent as DEVICE-ID (required)\n"
@@ -62,7 +63,7 @@ static const char usage_text[] =
 "Dialing:\n"
 "  --port=N                   default server port (4334)\n"
 "  --retry=N                  attempts per server (3)\n"
-"  --timeout=SECONDS          seconds per attempt (15)\n"
+"  --timeout=SECONDS          seconds per attempt, lookup included (15)\n"
 "  --reconnect-strategy=S     in-order (default), sticky or random\n"
 "  --state-file=FILE          remember the last good server (sticky)\n"
 "  --backoff-max=SECONDS      longest wait between passes (120)\n"
@@ -316,9 +317,60 @@ usage:
 	return OPTIONS_USAGE;
 }
 
+/*
+ * Make every file option absolute against cwd: --daemon changes to / after
+ * the files have been checked, and they are read again later (the secret
+ * and host key for every session, the state file, the pidfile on exit).
+ * cwd NULL means it is unknown; then only a relative path is an error.
+ */
+int
+options_absolute(struct config *cfg, const char *cwd, char *err,
+    size_t errlen)
+{
+	const struct {
+		const char	 *name;
+		const char	**path;
+	} opt[OPTIONS_PATHS] = {
+		{ "secret-file", &cfg->secret_file },
+		{ "host-key", &cfg->host_key_file },
+		{ "sshd-config", &cfg->sshd_config },
+		{ "state-file", &cfg->state_file },
+		{ "pidfile", &cfg->pidfile }
+	};
+	size_t i, n;
+	char *abs;
+
+	for (i = 0; i < OPTIONS_PATHS; i++) {
+		if (*opt[i].path == NULL || (*opt[i].path)[0] == '/')
+			continue;
+		if (cwd == NULL || cwd[0] != '/') {
+			snprintf(err, errlen, "--%s=%s: a relative path, and the "
+			    "current directory is unknown", opt[i].name,
+			    *opt[i].path);
+			return -1;
+		}
+		n = strlen(cwd);
+		if (asprintf(&abs, "%s%s%s", cwd, cwd[n - 1] == '/' ? "" : "/",
+		    *opt[i].path) == -1) {
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+		free(cfg->abs_paths[i]);
+		cfg->abs_paths[i] = abs;
+		*opt[i].path = abs;
+	}
+	return 0;
+}
+
 void
 options_free(struct config *cfg)
 {
+	size_t i;
+
+	for (i = 0; i < OPTIONS_PATHS; i++) {
+		free(cfg->abs_paths[i]);
+		cfg->abs_paths[i] = NULL;
+	}
 	free(cfg->servers);
 	free(cfg->sshd_options);
 	cfg->servers = NULL;

@@ -1,6 +1,7 @@
 /*
  * sshd-callhome's command line: argv to struct config, every range checked.
- * Pure: touches no file, so that it can be unit-tested and fuzzed.
+ * Pure: touches no file, so that it can be unit-tested and fuzzed; even the
+ * current directory that relative paths are resolved against is an argument.
  */
 #ifndef OPTIONS_H
 #define OPTIONS_H
@@ -18,6 +19,7 @@
 #define DEFAULT_BACKOFF_MAX	120
 #define DEFAULT_IDLE_TIMEOUT	180	/* with --periodic */
 #define DEFAULT_REDIAL_JITTER	1	/* seconds */
+#define OPTIONS_PATHS		5	/* options that name a file */
 
 enum services { SERVICES_NETCONF, SERVICES_ANY };
 enum strategy { STRATEGY_IN_ORDER, STRATEGY_STICKY, STRATEGY_RANDOM };
@@ -52,6 +54,7 @@ struct config {
 	int		  once;
 	int		  check;
 	int		  verbosity;
+	char		 *abs_paths[OPTIONS_PATHS]; /* made by options_absolute() */
 };
 
 enum options_result {
@@ -63,6 +66,8 @@ enum options_result {
 
 enum options_result
 	options_parse(int argc, char *argv[], struct config *cfg, char *err,
+	    size_t errlen);
+int	options_absolute(struct config *cfg, const char *cwd, char *err,
 	    size_t errlen);
 void	options_free(struct config *cfg);
 const char *

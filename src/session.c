@@ -22,7 +22,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "misc.h"
 #include "session.h"
+#include "signals.h"
 
 /* What the child of a supervisor must not inherit from it. */
 static const char *const scrub_env[] = {
@@ -132,18 +134,10 @@ sshd_cmd_free(struct sshd_cmd *cmd)
 static _Noreturn void
 session_child(int sock, int status_fd, char *const argv[])
 {
-	struct sigaction sa;
-	sigset_t none;
-	int sig, i, e;
+	int i, e;
 
 	(void)setsid();
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = SIG_DFL;
-	sigemptyset(&sa.sa_mask);
-	for (sig = 1; sig < NSIG; sig++)
-		(void)sigaction(sig, &sa, NULL);
-	sigemptyset(&none);
-	(void)sigprocmask(SIG_SETMASK, &none, NULL);
+	signals_child_reset();
 
 	if (dup2(sock, 0) == -1 || dup2(sock, 1) == -1)
 		goto fail;
@@ -154,6 +148,7 @@ session_child(int sock, int status_fd, char *const argv[])
 		goto fail;
 	status_fd = 3;
 	closefrom(4);
+	core_limit_restore();
 	for (i = 0; scrub_env[i] != NULL; i++)
 		(void)unsetenv(scrub_env[i]);
 	execv(argv[0], argv);

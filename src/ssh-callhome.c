@@ -21,44 +21,22 @@
 #include "misc.h"
 #include "nmsopts.h"
 #include "secret.h"
+#include "signals.h"
 
 #define EX_FAILURE	1	/* hand-off or relay failed, or a signal */
 
 static volatile sig_atomic_t got_signal;
 
+/*
+ * Blocked except while waiting in ppoll, which then returns EINTR; nothing
+ * else runs in a handler.
+ */
+static const int caught[] = { SIGTERM, SIGINT, SIGHUP };
+
 static void
 on_signal(int sig)
 {
 	got_signal = sig;
-}
-
-/*
- * Terminating signals are blocked except while waiting in ppoll, which
- * then returns EINTR; nothing else runs in a handler.  A client gone away
- * is noticed by EPIPE, not by SIGPIPE.
- */
-static void
-signals_setup(sigset_t *waitmask)
-{
-	struct sigaction sa;
-	sigset_t block;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	sa.sa_handler = SIG_IGN;
-	sigaction(SIGPIPE, &sa, NULL);
-	sigemptyset(&block);
-	sigaddset(&block, SIGTERM);
-	sigaddset(&block, SIGINT);
-	sigaddset(&block, SIGHUP);
-	sigprocmask(SIG_BLOCK, &block, waitmask);
-	sigdelset(waitmask, SIGTERM);
-	sigdelset(waitmask, SIGINT);
-	sigdelset(waitmask, SIGHUP);
 }
 
 /* KEY=value on stderr; the value vis(3)-encoded: one line, no controls. */
@@ -151,10 +129,13 @@ main(int argc, char *argv[])
 	struct record rec;
 	struct call c;
 	sigset_t waitmask;
-	char err[1024], name[PREAMBLE_ID_MAX + ACCEPT_PEER_MAX + 32];
+	char err[1024], name[PREAMBLE_ID_MAX + PEER_MAX + 32];
 	int rc = EX_FAILURE;
 
 	sanitise_stdfd();
+	signals_reset_inherited();
+	/* The secret is held from start until the call is verified. */
+	nodump_init();
 	memset(&sec, 0, sizeof(sec));
 	memset(&l, 0, sizeof(l));
 	c.fd = -1;
@@ -173,7 +154,8 @@ main(int argc, char *argv[])
 		break;
 	}
 	log_init("ssh-callhome", cfg.verbosity, 0);
-	signals_setup(&waitmask);
+	signals_catch(caught, sizeof(caught) / sizeof(caught[0]), on_signal,
+	    &waitmask);
 
 	/* Everything that can be wrong with the setup, before listening. */
 	if (cfg.fdpass && handoff_check_fdpass(STDOUT_FILENO, err,

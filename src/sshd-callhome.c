@@ -20,6 +20,7 @@
 #include "misc.h"
 #include "options.h"
 #include "session.h"
+#include "signals.h"
 #include "sshdcfg.h"
 #include "status.h"
 #include "supervise.h"
@@ -49,7 +50,8 @@ check_lockdown(const struct config *cfg)
  * Everything that can be checked before the first dial: sshd runs and
  * accepts the options, the netconf subsystem exists, no Match block undoes
  * the lock-down, the preamble can be built.  Failures here are
- * configuration errors (EX_CONFIG).
+ * configuration errors (EX_CONFIG), unless sshd could not even be asked
+ * (EX_OSERR).  The exit status, or EX_OK.
  */
 static int
 prepare(const struct config *cfg, struct sshdcfg *sc, struct announce *an,
@@ -57,35 +59,40 @@ prepare(const struct config *cfg, struct sshdcfg *sc, struct announce *an,
 {
 	struct sshd_cmd cmd;
 	char err[512];
+	int r;
 
 	if (access(cfg->sshd, X_OK) == -1) {
 		log_error("cannot execute sshd %s: %s", cfg->sshd,
 		    strerror(errno));
-		return -1;
+		return EX_CONFIG;
 	}
 	if (sshd_cmd_build(&cmd, cfg, NULL, SSHD_QUERY, 0) == -1) {
 		log_error("out of memory");
-		return -1;
+		return EX_OSERR;
 	}
-	if (sshdcfg_query(cmd.argv, sc, err, sizeof(err)) == -1) {
-		log_error("sshd rejects its configuration: %s", err);
-		sshd_cmd_free(&cmd);
-		return -1;
-	}
+	r = sshdcfg_query(cmd.argv, sc, err, sizeof(err));
 	sshd_cmd_free(&cmd);
+	if (r == SSHDCFG_SYSERR) {
+		log_error("%s", err);
+		return EX_OSERR;
+	}
+	if (r != 0) {
+		log_error("sshd rejects its configuration: %s", err);
+		return EX_CONFIG;
+	}
 	if (cfg->services == SERVICES_NETCONF && sc->netconf[0] == '\0') {
 		log_error("--services=netconf, but sshd has no \"Subsystem "
 		    "netconf\": add one to sshd_config or use --services=any");
-		return -1;
+		return EX_CONFIG;
 	}
 	if (cfg->services == SERVICES_NETCONF &&
 	    (*lockfiles = check_lockdown(cfg)) == -1)
-		return -1;
+		return EX_CONFIG;
 	if (announce_build(cfg, sc, an, err, sizeof(err)) == -1) {
 		log_error("%s", err);
-		return -1;
+		return EX_CONFIG;
 	}
-	return 0;
+	return EX_OK;
 }
 
 static void
@@ -156,8 +163,8 @@ run(struct config *cfg, int argc, char *argv[])
 	int rc, lockfiles = 0;
 
 	log_init("sshd-callhome", cfg->verbosity, cfg->use_syslog);
-	if (prepare(cfg, &sc, &an, &lockfiles) == -1)
-		return EX_CONFIG;
+	if ((rc = prepare(cfg, &sc, &an, &lockfiles)) != EX_OK)
+		return rc;
 	if (cfg->check) {
 		print_check(cfg, &sc, &an, lockfiles);
 		return EX_OK;
@@ -195,6 +202,27 @@ run(struct config *cfg, int argc, char *argv[])
 	return rc;
 }
 
+/* Relative file options made absolute, before --daemon leaves the cwd. */
+static int
+absolute_paths(struct config *cfg)
+{
+	char cwd[PATH_MAX], err[PATH_MAX + 512];
+	const char *dir;
+	int e = 0;
+
+	if ((dir = getcwd(cwd, sizeof(cwd))) == NULL)
+		e = errno;
+	if (options_absolute(cfg, dir, err, sizeof(err)) == -1) {
+		if (e != 0)
+			fprintf(stderr, "sshd-callhome: %s: %s\n", err,
+			    strerror(e));
+		else
+			fprintf(stderr, "sshd-callhome: %s\n", err);
+		return EX_OSERR;
+	}
+	return EX_OK;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -203,6 +231,9 @@ main(int argc, char *argv[])
 	int rc;
 
 	sanitise_stdfd();
+	signals_reset_inherited();
+	/* The secret is read again for every session: for our whole life. */
+	nodump_init();
 	/* Options point into this copy: setproctitle may reuse argv's memory. */
 	if ((args = copy_args(argc, argv)) == NULL) {
 		fprintf(stderr, "sshd-callhome: out of memory\n");
@@ -224,7 +255,9 @@ main(int argc, char *argv[])
 		break;
 	case OPTIONS_OK:
 	default:
-		rc = run(&cfg, argc, argv);
+		rc = absolute_paths(&cfg);
+		if (rc == EX_OK)
+			rc = run(&cfg, argc, argv);
 		break;
 	}
 	options_free(&cfg);

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "misc.h"
 #include "sshdcfg.h"
 
 #define QUERY_OUT_MAX	(256 * 1024)
@@ -54,17 +55,17 @@ sshdcfg_parse(const char *text, struct sshdcfg *sc)
 }
 
 /*
- * Run argv (sshd -T ...) and parse what it prints.  On failure err holds
- * the first line sshd wrote to stderr, which names the problem.
+ * Run argv (sshd -T ...) and parse what it prints.  When sshd refuses,
+ * err holds the first line it wrote to stderr, which names the problem.
  */
 int
 sshdcfg_query(char *const argv[], struct sshdcfg *sc, char *err, size_t errlen)
 {
-	int out[2], errp[2], status, ret = -1;
+	int out[2], errp[2], status, ret = SSHDCFG_SYSERR;
 	char *text, ebuf[512];
 	size_t tlen = 0, elen = 0;
 	struct pollfd pfd[2];
-	pid_t pid;
+	pid_t pid, r;
 	ssize_t n;
 
 	if ((text = malloc(QUERY_OUT_MAX)) == NULL) {
@@ -90,6 +91,7 @@ sshdcfg_query(char *const argv[], struct sshdcfg *sc, char *err, size_t errlen)
 		    dup2(out[1], 1) == -1 || dup2(errp[1], 2) == -1)
 			_exit(127);
 		closefrom(3);
+		core_limit_restore();
 		execv(argv[0], argv);
 		dprintf(2, "cannot execute %s: %s\n", argv[0], strerror(errno));
 		_exit(127);
@@ -101,13 +103,20 @@ sshdcfg_query(char *const argv[], struct sshdcfg *sc, char *err, size_t errlen)
 	pfd[1].fd = errp[0];
 	pfd[0].events = pfd[1].events = POLLIN;
 	while (pfd[0].fd != -1 || pfd[1].fd != -1) {
-		int r = poll(pfd, 2, QUERY_TIMEOUT_MS);
+		int nready = poll(pfd, 2, QUERY_TIMEOUT_MS);
 
-		if (r == -1 && errno == EINTR)
+		if (nready == -1 && errno == EINTR)
 			continue;
-		if (r <= 0) {
+		if (nready <= 0) {
 			kill(pid, SIGKILL);
-			snprintf(err, errlen, "%s -T did not answer", argv[0]);
+			if (nready == -1)
+				snprintf(err, errlen, "poll: %s",
+				    strerror(errno));
+			else {
+				snprintf(err, errlen, "%s -T did not answer",
+				    argv[0]);
+				ret = SSHDCFG_REFUSED;
+			}
 			goto err4;
 		}
 		if (pfd[0].revents) {
@@ -130,10 +139,16 @@ sshdcfg_query(char *const argv[], struct sshdcfg *sc, char *err, size_t errlen)
 	ebuf[strcspn(ebuf, "\r\n")] = '\0';
 	ret = 0;
 err4:
-	while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
+	while ((r = waitpid(pid, &status, 0)) == -1 && errno == EINTR)
 		;
-	if (ret == 0 && !(WIFEXITED(status) && WEXITSTATUS(status) == 0)) {
-		ret = -1;
+	if (r == -1) {
+		/* No status to judge by (SIGCHLD ignored?): never guess. */
+		snprintf(err, errlen, "%s -T: waitpid: %s", argv[0],
+		    strerror(errno));
+		ret = SSHDCFG_SYSERR;
+	} else if (ret == 0 &&
+	    !(WIFEXITED(status) && WEXITSTATUS(status) == 0)) {
+		ret = SSHDCFG_REFUSED;
 		if (elen > 0)
 			snprintf(err, errlen, "%s", ebuf);
 		else

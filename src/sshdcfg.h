@@ -17,6 +17,10 @@ struct sshdcfg {
 	int	login_grace;		/* seconds; 0 = none */
 };
 
+/* sshdcfg_query(): 0, or one of these, with err saying why. */
+#define SSHDCFG_REFUSED	(-1)	/* sshd rejects its configuration */
+#define SSHDCFG_SYSERR	(-2)	/* sshd could not be asked: pipe, fork, waitpid */
+
 int	sshdcfg_query(char *const argv[], struct sshdcfg *sc, char *err,
 	    size_t errlen);
 

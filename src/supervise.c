@@ -22,6 +22,7 @@
 #include "misc.h"
 #include "policy.h"
 #include "session.h"
+#include "signals.h"
 #include "status.h"
 #include "supervise.h"
 
@@ -50,33 +51,8 @@ on_signal(int sig)
 }
 
 static sigset_t waitmask;	/* the mask while waiting: our signals let in */
-
-/*
- * Our signals stay blocked except inside ppoll(), so a flag can never be
- * set between its test and the wait.
- */
-static void
-signals_setup(void)
-{
-	static const int sigs[] = { SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGCHLD };
-	struct sigaction sa;
-	sigset_t block;
-	size_t i;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigemptyset(&block);
-	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
-		sigaction(sigs[i], &sa, NULL);
-		sigaddset(&block, sigs[i]);
-	}
-	sa.sa_handler = SIG_IGN;
-	sigaction(SIGPIPE, &sa, NULL);
-	sigprocmask(SIG_BLOCK, &block, &waitmask);
-	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
-		sigdelset(&waitmask, sigs[i]);
-}
+/* Caught, and blocked except inside ppoll() (signals_catch()). */
+static const int caught[] = { SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGCHLD };
 
 static uint32_t
 random_below(uint32_t upper)
@@ -93,8 +69,7 @@ pause_ms(long long ms)
 	long long left;
 
 	while (!got_term && !got_hup && (left = deadline - now_ms()) > 0) {
-		ts.tv_sec = left / 1000;
-		ts.tv_nsec = (left % 1000) * 1000000;
+		ts = ms_timespec(left);
 		(void)ppoll(NULL, 0, &ts, &waitmask);
 		got_usr1 = 0;	/* no session to end */
 	}
@@ -116,7 +91,7 @@ static void
 session_stop(pid_t pid, int *status)
 {
 	long long deadline = now_ms() + STOP_GRACE_MS;
-	struct timespec ts = { 0, 50 * 1000000 };
+	struct timespec ts = ms_timespec(50);
 
 	if (kill(-pid, SIGTERM) == -1)
 		(void)kill(pid, SIGTERM);
@@ -317,7 +292,7 @@ pass(struct run *r)
 	struct dial_opts o;
 	size_t first, i, idx;
 	enum outcome out;
-	char peer[DIAL_PEER_MAX];
+	char peer[PEER_MAX];
 	int a, fd;
 
 	memset(&o, 0, sizeof(o));
@@ -370,7 +345,8 @@ supervise(const struct config *cfg, struct sshdcfg *sc)
 	memset(&r, 0, sizeof(r));
 	r.cfg = cfg;
 	r.sc = sc;
-	signals_setup();
+	signals_catch(caught, sizeof(caught) / sizeof(caught[0]), on_signal,
+	    &waitmask);
 	/* Healthy: outlived the time sshd gives a client to authenticate. */
 	healthy = (sc->login_grace > 0 ? sc->login_grace : 120) * 1000U;
 	policy_init(&r.policy, cfg->nservers, cfg->strategy,

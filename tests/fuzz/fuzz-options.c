@@ -35,6 +35,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_ASSERT(cfg.port >= 1 && cfg.port <= 65535);
 		FUZZ_ASSERT(cfg.retry >= 1 && cfg.timeout >= 1);
 		FUZZ_ASSERT(cfg.sshd[0] == '/');
+		/* Every file option absolute afterwards. */
+		FUZZ_ASSERT(options_absolute(&cfg, "/cwd", err,
+		    sizeof(err)) == 0);
+		FUZZ_ASSERT(cfg.pidfile == NULL || cfg.pidfile[0] == '/');
+		FUZZ_ASSERT(cfg.secret_file == NULL ||
+		    cfg.secret_file[0] == '/');
+		FUZZ_ASSERT(cfg.sshd_config == NULL ||
+		    cfg.sshd_config[0] == '/');
 		options_free(&cfg);
 		break;
 	case OPTIONS_USAGE:

@@ -47,6 +47,46 @@ refused(const char *opt, const char *arg, const char *because)
 		printf("#   message: %s\n", err);
 }
 
+/* options_absolute(): relative file options against a given directory. */
+static void
+absolute(void)
+{
+	run("--device-id=d", "--secret-file=s", "--host-key=./k.pub",
+	    "--sshd-config=../etc/sshd_config", "--state-file=var/state",
+	    "--pidfile=p.pid", "--sshd=/usr/sbin/sshd", "nms", (char *)NULL);
+	is_int(options_absolute(&cfg, "/srv/dev", err, sizeof(err)), 0,
+	    "relative paths made absolute");
+	is_str(cfg.secret_file, "/srv/dev/s", "--secret-file");
+	is_str(cfg.host_key_file, "/srv/dev/./k.pub", "--host-key");
+	is_str(cfg.sshd_config, "/srv/dev/../etc/sshd_config", "--sshd-config");
+	is_str(cfg.state_file, "/srv/dev/var/state", "--state-file");
+	is_str(cfg.pidfile, "/srv/dev/p.pid", "--pidfile");
+	is_str(cfg.sshd, "/usr/sbin/sshd", "--sshd (always absolute) kept");
+
+	run("--device-id=d", "--pidfile=p", "--state-file=/var/lib/s", "nms",
+	    (char *)NULL);
+	is_int(options_absolute(&cfg, "/", err, sizeof(err)), 0,
+	    "from /");
+	is_str(cfg.pidfile, "/p", "... no double slash");
+	is_str(cfg.state_file, "/var/lib/s", "an absolute path is kept");
+	is_int(options_absolute(&cfg, "/other", err, sizeof(err)), 0,
+	    "a second call");
+	is_str(cfg.pidfile, "/p", "... leaves absolute paths alone");
+
+	run("--device-id=d", "--pidfile=/run/p", "--secret-file=/etc/s", "nms",
+	    (char *)NULL);
+	is_int(options_absolute(&cfg, NULL, err, sizeof(err)), 0,
+	    "cwd unknown, only absolute paths: fine");
+	run("--device-id=d", "--pidfile=/run/p", "--state-file=st", "nms",
+	    (char *)NULL);
+	ok(options_absolute(&cfg, NULL, err, sizeof(err)) == -1 &&
+	    strstr(err, "--state-file=st: a relative path") != NULL,
+	    "cwd unknown and a relative path: refused, naming it (%s)", err);
+	run("--device-id=d", "--pidfile=p", "nms", (char *)NULL);
+	ok(options_absolute(&cfg, "rel", err, sizeof(err)) == -1,
+	    "a relative cwd is no cwd");
+}
+
 int
 main(void)
 {
@@ -156,6 +196,7 @@ main(void)
 	refused("--secret-file=", NULL, "empty value");
 	refused("--once", "--periodic=1", "exclude each other");
 	refused("--secret-file=/s", "--preamble=none", "--preamble=none");
+	absolute();
 	options_free(&cfg);
 	return done_testing();
 }
