@@ -19,10 +19,10 @@
 #include "log.h"
 #include "misc.h"
 #include "options.h"
-#include "session.h"
+#include "spawn.h"
 #include "signals.h"
 #include "sshdcfg.h"
-#include "status.h"
+#include "notify.h"
 #include "supervise.h"
 
 extern char **environ;

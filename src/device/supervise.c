@@ -20,10 +20,10 @@
 #include "file.h"
 #include "log.h"
 #include "misc.h"
-#include "policy.h"
-#include "session.h"
+#include "redial.h"
+#include "spawn.h"
 #include "signals.h"
-#include "status.h"
+#include "notify.h"
 #include "supervise.h"
 
 #define STOP_GRACE_MS	5000	/* SIGTERM to SIGKILL for a session */

@@ -15,7 +15,7 @@
 #include <vis.h>
 
 #include "accept.h"
-#include "handoff.h"
+#include "relay.h"
 #include "knownhosts.h"
 #include "log.h"
 #include "misc.h"

@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "log.h"
-#include "status.h"
+#include "notify.h"
 
 static int notify_fd = -1;
 static struct sockaddr_un notify_addr;

@@ -1,7 +1,7 @@
 /* Server order and backoff, with the random source under the test's control. */
 #include "config.h"
 
-#include "policy.h"
+#include "redial.h"
 #include "tap.h"
 
 static int mode;	/* 0: always the top of the range, 1: always 0 */

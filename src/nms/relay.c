@@ -12,7 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "handoff.h"
+#include "relay.h"
 #include "log.h"
 #include "misc.h"
 

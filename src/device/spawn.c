@@ -23,7 +23,7 @@
 #include <unistd.h>
 
 #include "misc.h"
-#include "session.h"
+#include "spawn.h"
 #include "signals.h"
 
 /* What the child of a supervisor must not inherit from it. */

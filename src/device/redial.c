@@ -1,6 +1,6 @@
 #include "config.h"
 
-#include "policy.h"
+#include "redial.h"
 
 void
 policy_init(struct policy *p, size_t nservers, enum strategy s,
