@@ -18,7 +18,7 @@ static struct sockaddr_un notify_addr;
 static socklen_t notify_len;
 
 void
-status_init(void)
+notify_init(void)
 {
 	const char *path = getenv("NOTIFY_SOCKET");
 	size_t n;
@@ -38,29 +38,29 @@ status_init(void)
 }
 
 static void
-notify(const char *msg)
+notify_send(const char *msg)
 {
 	if (notify_fd == -1)
 		return;
-	/* Best effort: a lost datagram must not stop the supervisor. */
+	/* Best effort: a lost datagram must not stop the program. */
 	(void)sendto(notify_fd, msg, strlen(msg), MSG_NOSIGNAL,
 	    (struct sockaddr *)&notify_addr, notify_len);
 }
 
 void
-status_ready(void)
+notify_ready(void)
 {
-	notify("READY=1");
+	notify_send("READY=1");
 }
 
 void
-status_stopping(void)
+notify_stopping(void)
 {
-	notify("STOPPING=1");
+	notify_send("STOPPING=1");
 }
 
 void
-status_set(const char *fmt, ...)
+notify_status(const char *fmt, ...)
 {
 	char msg[256], line[sizeof(msg) + 8];
 	va_list ap;
@@ -71,6 +71,6 @@ status_set(const char *fmt, ...)
 	setproctitle("%s", msg);
 	snprintf(line, sizeof(line), "STATUS=%s", msg);
 	line[strcspn(line, "\n")] = '\0';
-	notify(line);
+	notify_send(line);
 	log_debug("%s", msg);
 }

@@ -1,13 +1,15 @@
 /*
- * Telling the world what the supervisor is doing: the process title, and
- * systemd's notify socket (READY=1, STATUS=) without linking libsystemd.
+ * Telling the world what a long-running program is doing: systemd's notify
+ * socket (READY=1, STATUS=, STOPPING=1) without linking libsystemd, and
+ * the process title.  notify_status() sets both, and logs at debug level.
  */
-#ifndef STATUS_H
-#define STATUS_H
+#ifndef NOTIFY_H
+#define NOTIFY_H
 
-void	status_init(void);
-void	status_ready(void);
-void	status_set(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void	status_stopping(void);
+void	notify_init(void);
+void	notify_ready(void);
+void	notify_status(const char *fmt, ...)
+	    __attribute__((format(printf, 1, 2)));
+void	notify_stopping(void);
 
 #endif

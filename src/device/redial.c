@@ -3,7 +3,7 @@
 #include "redial.h"
 
 void
-policy_init(struct policy *p, size_t nservers, enum strategy s,
+redial_init(struct redial *p, size_t nservers, enum strategy s,
     unsigned int cap_ms, unsigned int healthy_ms, unsigned int redial_ms,
     uint32_t (*random)(uint32_t))
 {
@@ -19,7 +19,7 @@ policy_init(struct policy *p, size_t nservers, enum strategy s,
 
 /* Where a pass over the server list starts. */
 size_t
-policy_first(struct policy *p)
+redial_first(struct redial *p)
 {
 	switch (p->strategy) {
 	case STRATEGY_STICKY:
@@ -36,9 +36,9 @@ policy_first(struct policy *p)
 
 /* min(cap, base * 2^(failures - 1)), without overflow. */
 unsigned int
-policy_window_ms(const struct policy *p)
+redial_window_ms(const struct redial *p)
 {
-	unsigned long long w = POLICY_BASE_MS;
+	unsigned long long w = REDIAL_BASE_MS;
 	unsigned int i;
 
 	for (i = 1; i < p->failures && w < p->cap_ms; i++)
@@ -48,18 +48,18 @@ policy_window_ms(const struct policy *p)
 
 /* Full jitter: uniform over [0, window]; a fleet spreads out. */
 static unsigned int
-jitter(const struct policy *p, unsigned int window_ms)
+jitter(const struct redial *p, unsigned int window_ms)
 {
 	return p->random(window_ms + 1);
 }
 
 /* Every server failed every attempt: back off. */
 unsigned int
-policy_pass_failed(struct policy *p)
+redial_pass_failed(struct redial *p)
 {
 	if (p->failures < 64)
 		p->failures++;
-	return jitter(p, policy_window_ms(p));
+	return jitter(p, redial_window_ms(p));
 }
 
 /*
@@ -69,7 +69,7 @@ policy_pass_failed(struct policy *p)
  * down; but the device stays with that server, which did answer.
  */
 unsigned int
-policy_session_ended(struct policy *p, size_t server,
+redial_session_ended(struct redial *p, size_t server,
     unsigned long long duration_ms)
 {
 	p->last_good = (long)server;
@@ -77,12 +77,12 @@ policy_session_ended(struct policy *p, size_t server,
 		p->failures = 0;
 		return jitter(p, p->redial_ms);
 	}
-	return policy_pass_failed(p);
+	return redial_pass_failed(p);
 }
 
 /* nms_bytes < 0: the count is not known here (no TCP_INFO): answered. */
 int
-policy_answered(long long nms_bytes)
+redial_answered(long long nms_bytes)
 {
 	return nms_bytes != 0;
 }
@@ -94,17 +94,17 @@ policy_answered(long long nms_bytes)
  * one sets *delay_ms, the wait before the next pass.
  */
 enum call_end
-policy_call_ended(struct policy *p, size_t server, long long nms_bytes,
+redial_call_ended(struct redial *p, size_t server, long long nms_bytes,
     unsigned long long duration_ms, unsigned int *delay_ms)
 {
-	if (!policy_answered(nms_bytes))
+	if (!redial_answered(nms_bytes))
 		return CALL_UNANSWERED;
-	*delay_ms = policy_session_ended(p, server, duration_ms);
+	*delay_ms = redial_session_ended(p, server, duration_ms);
 	return duration_ms >= p->healthy_ms ? CALL_HEALTHY : CALL_SHORT;
 }
 
 unsigned int
-policy_startup_ms(const struct policy *p, unsigned int delay_s)
+redial_startup_ms(const struct redial *p, unsigned int delay_s)
 {
 	if (delay_s == 0)
 		return 0;

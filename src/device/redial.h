@@ -1,19 +1,20 @@
 /*
- * Which server to dial next and how long to wait first.  Pure: the random
- * source is injected, time comes in as arguments, so every decision can be
- * unit-tested without a socket or a clock.
+ * The re-dial policy: which server to dial next and how long to wait
+ * first.  Pure: the random source is injected, time comes in as
+ * arguments, so every decision can be unit-tested without a socket or a
+ * clock.
  */
-#ifndef POLICY_H
-#define POLICY_H
+#ifndef REDIAL_H
+#define REDIAL_H
 
 #include <stddef.h>
 #include <stdint.h>
 
 #include "options.h"
 
-#define POLICY_BASE_MS		1000	/* first backoff window */
+#define REDIAL_BASE_MS		1000	/* first backoff window */
 
-struct policy {
+struct redial {
 	size_t		  nservers;
 	enum strategy	  strategy;
 	unsigned int	  cap_ms;	/* --backoff-max */
@@ -36,23 +37,23 @@ enum call_end {
 	CALL_HEALTHY
 };
 
-void	policy_init(struct policy *p, size_t nservers, enum strategy s,
+void	redial_init(struct redial *p, size_t nservers, enum strategy s,
 	    unsigned int cap_ms, unsigned int healthy_ms,
 	    unsigned int redial_ms, uint32_t (*random)(uint32_t));
-size_t	policy_first(struct policy *p);
+size_t	redial_first(struct redial *p);
 unsigned int
-	policy_pass_failed(struct policy *p);
+	redial_pass_failed(struct redial *p);
 unsigned int
-	policy_session_ended(struct policy *p, size_t server,
+	redial_session_ended(struct redial *p, size_t server,
 	    unsigned long long duration_ms);
-int	policy_answered(long long nms_bytes);
+int	redial_answered(long long nms_bytes);
 enum call_end
-	policy_call_ended(struct policy *p, size_t server,
+	redial_call_ended(struct redial *p, size_t server,
 	    long long nms_bytes, unsigned long long duration_ms,
 	    unsigned int *delay_ms);
 unsigned int
-	policy_window_ms(const struct policy *p);
+	redial_window_ms(const struct redial *p);
 unsigned int
-	policy_startup_ms(const struct policy *p, unsigned int delay_s);
+	redial_startup_ms(const struct redial *p, unsigned int delay_s);
 
 #endif

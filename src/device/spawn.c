@@ -132,7 +132,7 @@ sshd_cmd_free(struct sshd_cmd *cmd)
  * cannot be executed, errno goes back through the close-on-exec pipe.
  */
 static _Noreturn void
-session_child(int sock, int status_fd, char *const argv[])
+spawn_child(int sock, int status_fd, char *const argv[])
 {
 	int i, e;
 
@@ -165,7 +165,7 @@ fail:
  * of this device, not of the server that took the call.
  */
 int
-session_spawn(int sock, char *const argv[], pid_t *pidp, char *err,
+spawn_sshd(int sock, char *const argv[], pid_t *pidp, char *err,
     size_t errlen)
 {
 	int sp[2], e = 0;
@@ -184,7 +184,7 @@ session_spawn(int sock, char *const argv[], pid_t *pidp, char *err,
 	}
 	if (pid == 0) {
 		close(sp[0]);
-		session_child(sock, sp[1], argv);
+		spawn_child(sock, sp[1], argv);
 	}
 	close(sp[1]);
 	/* EOF: the exec closed the pipe.  Writes this small are atomic. */
@@ -208,7 +208,7 @@ session_spawn(int sock, char *const argv[], pid_t *pidp, char *err,
  * the segments that carried data do not.
  */
 long long
-session_bytes_received(int sock)
+spawn_bytes_received(int sock)
 {
 #ifdef HAVE_TCP_BYTE_COUNTS
 	struct tcp_info ti;
@@ -227,7 +227,7 @@ session_bytes_received(int sock)
 }
 
 void
-session_describe(int status, char *buf, size_t len)
+spawn_describe(int status, char *buf, size_t len)
 {
 	if (WIFEXITED(status)) {
 		if (WEXITSTATUS(status) == 255)

@@ -1,8 +1,9 @@
 /*
- * The hand-off: sshd -i on the dialled socket, in a session of its own.
+ * The sshd spawn: sshd's command line, sshd -i forked and executed on the
+ * dialled socket in a session of its own, and how it ended.
  */
-#ifndef SESSION_H
-#define SESSION_H
+#ifndef SPAWN_H
+#define SPAWN_H
 
 #include <sys/types.h>
 
@@ -22,10 +23,10 @@ struct sshd_cmd {
 int	sshd_cmd_build(struct sshd_cmd *cmd, const struct config *cfg,
 	    const struct sshdcfg *sc, enum sshd_mode mode, int log_stderr);
 void	sshd_cmd_free(struct sshd_cmd *cmd);
-int	session_spawn(int sock, char *const argv[], pid_t *pidp, char *err,
+int	spawn_sshd(int sock, char *const argv[], pid_t *pidp, char *err,
 	    size_t errlen);
 long long
-	session_bytes_received(int sock);
-void	session_describe(int status, char *buf, size_t len);
+	spawn_bytes_received(int sock);
+void	spawn_describe(int status, char *buf, size_t len);
 
 #endif

@@ -18,11 +18,11 @@
 #include "lockcheck.h"
 #include "log.h"
 #include "misc.h"
-#include "options.h"
-#include "spawn.h"
-#include "signals.h"
-#include "sshdcfg.h"
 #include "notify.h"
+#include "options.h"
+#include "signals.h"
+#include "spawn.h"
+#include "sshdcfg.h"
 #include "supervise.h"
 
 extern char **environ;
@@ -193,8 +193,8 @@ run(struct config *cfg, int argc, char *argv[])
 		pidfile_write(pfh);
 
 	setproctitle_init(argc, argv, environ);
-	status_init();
-	status_ready();
+	notify_init();
+	notify_ready();
 	rc = supervise(cfg, &sc);
 	if (pfh != NULL)
 		pidfile_remove(pfh);

@@ -20,10 +20,10 @@
 #include "file.h"
 #include "log.h"
 #include "misc.h"
-#include "redial.h"
-#include "spawn.h"
-#include "signals.h"
 #include "notify.h"
+#include "redial.h"
+#include "signals.h"
+#include "spawn.h"
 #include "supervise.h"
 
 #define STOP_GRACE_MS	5000	/* SIGTERM to SIGKILL for a session */
@@ -175,7 +175,7 @@ enum outcome {
 struct run {
 	const struct config	*cfg;
 	struct sshdcfg		*sc;
-	struct policy		 policy;
+	struct redial		 redial;
 	int			 status;	/* of the last session */
 	long long		 started;	/* of the last session */
 	unsigned int		 delay_ms;
@@ -213,7 +213,7 @@ run_session(struct run *r, size_t idx, int fd, const char *peer)
 		return OUT_LOCAL_ERROR;
 	}
 	got_chld = got_usr1 = 0;
-	if (session_spawn(fd, cmd.argv, &pid, err, sizeof(err)) == -1) {
+	if (spawn_sshd(fd, cmd.argv, &pid, err, sizeof(err)) == -1) {
 		sshd_cmd_free(&cmd);
 		close(fd);
 		log_error("%s [%s]: %s (a local error, not the server's)",
@@ -229,7 +229,7 @@ run_session(struct run *r, size_t idx, int fd, const char *peer)
 	r->started = t0;
 	log_info("%s [%s]: session started, sshd pid %ld", sv->name, peer,
 	    (long)pid);
-	status_set("connected to %s", sv->name);
+	notify_status("connected to %s", sv->name);
 
 	/*
 	 * The state file names only a server that answered, and is written
@@ -238,7 +238,7 @@ run_session(struct run *r, size_t idx, int fd, const char *peer)
 	 */
 	saved = cfg->state_file == NULL;
 	for (;;) {
-		if (!saved && policy_answered(session_bytes_received(fd))) {
+		if (!saved && redial_answered(spawn_bytes_received(fd))) {
 			state_save(cfg->state_file, sv);
 			saved = 1;
 		}
@@ -257,13 +257,13 @@ run_session(struct run *r, size_t idx, int fd, const char *peer)
 		(void)ppoll(NULL, 0, saved ? NULL : &answer_poll, &waitmask);
 	}
 	dt = now_ms() - t0;
-	nms_bytes = session_bytes_received(fd);
+	nms_bytes = spawn_bytes_received(fd);
 	close(fd);
-	session_describe(status, how, sizeof(how));
+	spawn_describe(status, how, sizeof(how));
 	log_info("%s [%s]: session ended after %lld.%03llds: %s", sv->name,
 	    peer, dt / 1000, dt % 1000, how);
 	r->status = status;
-	answered = policy_answered(nms_bytes);
+	answered = redial_answered(nms_bytes);
 	if (answered && !saved)
 		state_save(cfg->state_file, sv);
 	if (got_term)
@@ -273,9 +273,9 @@ run_session(struct run *r, size_t idx, int fd, const char *peer)
 		got_usr1 = 0;
 		r->redial_now = 1;
 		if (answered)
-			r->policy.last_good = (long)idx;
+			r->redial.last_good = (long)idx;
 		r->delay_ms = 0;
-	} else if (policy_call_ended(&r->policy, idx, nms_bytes,
+	} else if (redial_call_ended(&r->redial, idx, nms_bytes,
 	    (unsigned long long)dt, &r->delay_ms) == CALL_UNANSWERED) {
 		log_warn("%s [%s]: the call was not answered (the server sent "
 		    "nothing): a failed attempt", sv->name, peer);
@@ -307,13 +307,13 @@ pass(struct run *r)
 	o.user_timeout_ms = 2U * cfg->ka_interval * (cfg->ka_count + 1) * 1000U;
 	o.waitmask = &waitmask;
 
-	first = policy_first(&r->policy);
+	first = redial_first(&r->redial);
 	for (i = 0; i < cfg->nservers; i++) {
 		idx = (first + i) % cfg->nservers;
 		for (a = 1; a <= cfg->retry; a++) {
 			if (got_term)
 				return OUT_NOT_CONNECTED;
-			status_set("dialing %s (attempt %d/%d)",
+			notify_status("dialing %s (attempt %d/%d)",
 			    cfg->servers[idx].name, a, cfg->retry);
 			switch (dial(&cfg->servers[idx], &o, &fd, peer,
 			    sizeof(peer))) {
@@ -349,17 +349,17 @@ supervise(const struct config *cfg, struct sshdcfg *sc)
 	    &waitmask);
 	/* Healthy: outlived the time sshd gives a client to authenticate. */
 	healthy = (sc->login_grace > 0 ? sc->login_grace : 120) * 1000U;
-	policy_init(&r.policy, cfg->nservers, cfg->strategy,
+	redial_init(&r.redial, cfg->nservers, cfg->strategy,
 	    cfg->backoff_max * 1000U, healthy, cfg->redial_jitter * 1000U,
 	    random_below);
 	if (cfg->strategy == STRATEGY_STICKY && cfg->state_file != NULL)
-		r.policy.last_good = state_load(cfg->state_file, cfg);
+		r.redial.last_good = state_load(cfg->state_file, cfg);
 
 	if (cfg->startup_delay > 0) {
-		unsigned int d = policy_startup_ms(&r.policy,
+		unsigned int d = redial_startup_ms(&r.redial,
 		    cfg->startup_delay);
 
-		status_set("startup delay %us", d / 1000);
+		notify_status("startup delay %us", d / 1000);
 		pause_ms(d);
 	}
 	while (!got_term) {
@@ -371,12 +371,12 @@ supervise(const struct config *cfg, struct sshdcfg *sc)
 		if (cfg->once)
 			break;
 		if (out != OUT_SESSION) {
-			r.delay_ms = policy_pass_failed(&r.policy);
+			r.delay_ms = redial_pass_failed(&r.redial);
 			log_info("%s; next pass in %u.%03us",
 			    out == OUT_LOCAL_ERROR ? "a local error ended the "
 			    "pass" : "no server took the call",
 			    r.delay_ms / 1000, r.delay_ms % 1000);
-			status_set("backing off %u.%us", r.delay_ms / 1000,
+			notify_status("backing off %u.%us", r.delay_ms / 1000,
 			    r.delay_ms % 1000 / 100);
 			pause_ms(r.delay_ms);
 			continue;
@@ -388,15 +388,15 @@ supervise(const struct config *cfg, struct sshdcfg *sc)
 		if (period > 0 && (next = r.started + period - now_ms()) >
 		    (long long)r.delay_ms) {
 			log_info("periodic: next call in %llds", next / 1000);
-			status_set("next call in %llds", next / 1000);
+			notify_status("next call in %llds", next / 1000);
 			pause_ms(next);
 		} else if (r.delay_ms > 0) {
-			status_set("redialing in %u.%03us", r.delay_ms / 1000,
-			    r.delay_ms % 1000);
+			notify_status("redialing in %u.%03us",
+			    r.delay_ms / 1000, r.delay_ms % 1000);
 			pause_ms(r.delay_ms);
 		}
 	}
-	status_stopping();
+	notify_stopping();
 	if (!cfg->once || got_term)
 		return EX_OK;
 	if (out == OUT_LOCAL_ERROR)

@@ -1,6 +1,6 @@
 /*
- * The supervisor: the only place that ties policy, dial, preamble and
- * session together.  Signal handlers only set flags that its loop reads.
+ * The supervisor: the only place that ties redial, dial, announce and the
+ * sshd spawn together.  Signal handlers only set flags that its loop reads.
  */
 #ifndef SUPERVISE_H
 #define SUPERVISE_H

@@ -1,92 +1,17 @@
 #include "config.h"
 
 #include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/uio.h>
 
 #include <errno.h>
 #include <limits.h>
 #include <poll.h>
-#include <stdio.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "relay.h"
 #include "log.h"
 #include "misc.h"
-
-/* ssh's ProxyUseFdpass gives the command one end of a socketpair. */
-int
-handoff_check_fdpass(int out, char *err, size_t errlen)
-{
-	struct stat st;
-	int type;
-	socklen_t len = sizeof(type);
-
-	if (fstat(out, &st) == -1 || !S_ISSOCK(st.st_mode) ||
-	    getsockopt(out, SOL_SOCKET, SO_TYPE, &type, &len) == -1) {
-		snprintf(err, errlen, "--fdpass: standard output is not a "
-		    "socket; use it as ssh's ProxyCommand with "
-		    "\"ProxyUseFdpass yes\", or leave out --fdpass to relay");
-		return -1;
-	}
-	return 0;
-}
-
-/*
- * Send fd over the socket out with SCM_RIGHTS, with the one byte of data
- * that ssh's receiving side (mm_receive_fd) insists on.
- */
-int
-handoff_fdpass(int out, int fd, char *err, size_t errlen)
-{
-	union {
-		struct cmsghdr	hdr;
-		char		buf[CMSG_SPACE(sizeof(int))];
-	} cm;
-	struct msghdr msg;
-	struct cmsghdr *cmsg;
-	struct iovec iov;
-	char ch = '\0';
-	struct pollfd pfd;
-	ssize_t n;
-
-	memset(&msg, 0, sizeof(msg));
-	memset(&cm, 0, sizeof(cm));
-	iov.iov_base = &ch;
-	iov.iov_len = 1;
-	msg.msg_iov = &iov;
-	msg.msg_iovlen = 1;
-	msg.msg_control = cm.buf;
-	msg.msg_controllen = sizeof(cm.buf);
-	cmsg = CMSG_FIRSTHDR(&msg);
-	cmsg->cmsg_level = SOL_SOCKET;
-	cmsg->cmsg_type = SCM_RIGHTS;
-	cmsg->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(cmsg), &fd, sizeof(int));
-
-	for (;;) {
-		n = sendmsg(out, &msg, MSG_NOSIGNAL);
-		if (n == 1)
-			return 0;
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-			/* A non-blocking stdout: wait, but not for ever. */
-			pfd.fd = out;
-			pfd.events = POLLOUT;
-			if (poll(&pfd, 1, 10000) == 1)
-				continue;
-			snprintf(err, errlen, "passing the connection to ssh: "
-			    "standard output is not writable");
-			return -1;
-		}
-		snprintf(err, errlen, "passing the connection to ssh: %s",
-		    n == -1 ? strerror(errno) : "short write");
-		return -1;
-	}
-}
+#include "relay.h"
 
 /* What poll reports whether asked or not. */
 #define POLL_GONE	(POLLHUP | POLLERR | POLLNVAL)
@@ -129,7 +54,7 @@ pipe_done(const struct pipe_buf *b)
  * report leads to a read or a write that moves the relay on.
  */
 enum relay_status
-handoff_relay(int in, int out, int fd, const sigset_t *waitmask)
+relay_run(int in, int out, int fd, const sigset_t *waitmask)
 {
 	static struct pipe_buf up, down;	/* client to device, back */
 	struct pollfd pfd[3];

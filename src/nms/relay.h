@@ -1,9 +1,9 @@
 /*
- * Giving an accepted call to the SSH client: pass the socket itself
- * (ssh's ProxyUseFdpass), or relay it over stdin/stdout (any ProxyCommand).
+ * Giving an accepted call to any ProxyCommand client: copy its stdin to
+ * the socket and the socket to its stdout.
  */
-#ifndef HANDOFF_H
-#define HANDOFF_H
+#ifndef RELAY_H
+#define RELAY_H
 
 #include <signal.h>
 
@@ -16,9 +16,7 @@ enum relay_status {
 	RELAY_ERROR
 };
 
-int	handoff_check_fdpass(int out, char *err, size_t errlen);
-int	handoff_fdpass(int out, int fd, char *err, size_t errlen);
 enum relay_status
-	handoff_relay(int in, int out, int fd, const sigset_t *waitmask);
+	relay_run(int in, int out, int fd, const sigset_t *waitmask);
 
 #endif

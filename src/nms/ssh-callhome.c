@@ -15,15 +15,16 @@
 #include <vis.h>
 
 #include "accept.h"
-#include "relay.h"
+#include "fdpass.h"
 #include "knownhosts.h"
 #include "log.h"
 #include "misc.h"
 #include "nmsopts.h"
+#include "relay.h"
 #include "secret.h"
 #include "signals.h"
 
-#define EX_FAILURE	1	/* hand-off or relay failed, or a signal */
+#define EX_FAILURE	1	/* fd-pass or relay failed, or a signal */
 
 static volatile sig_atomic_t got_signal;
 
@@ -158,8 +159,8 @@ main(int argc, char *argv[])
 	    &waitmask);
 
 	/* Everything that can be wrong with the setup, before listening. */
-	if (cfg.fdpass && handoff_check_fdpass(STDOUT_FILENO, err,
-	    sizeof(err)) == -1) {
+	if (cfg.fdpass && fdpass_check(STDOUT_FILENO, err, sizeof(err)) ==
+	    -1) {
 		log_error("%s", err);
 		return EX_USAGE;
 	}
@@ -235,15 +236,14 @@ main(int argc, char *argv[])
 	    call_hmac_name(c.hmac));
 
 	if (cfg.fdpass) {
-		if (handoff_fdpass(STDOUT_FILENO, c.fd, err, sizeof(err)) ==
-		    -1) {
+		if (fdpass_send(STDOUT_FILENO, c.fd, err, sizeof(err)) == -1) {
 			log_error("%s", err);
 			goto out;
 		}
 		rc = EX_OK;
 		goto out;
 	}
-	switch (handoff_relay(STDIN_FILENO, STDOUT_FILENO, c.fd, &waitmask)) {
+	switch (relay_run(STDIN_FILENO, STDOUT_FILENO, c.fd, &waitmask)) {
 	case RELAY_DONE:
 		log_debug("relay finished");
 		rc = EX_OK;

@@ -17,100 +17,100 @@ fake_random(uint32_t upper)
 int
 main(void)
 {
-	struct policy p;
+	struct redial p;
 	unsigned int d, prev = 0, i;
 	int grew = 1;
 
-	policy_init(&p, 3, STRATEGY_IN_ORDER, 120000, 60000, 1000, fake_random);
-	is_int(policy_first(&p), 0, "in-order starts at the first server");
-	policy_session_ended(&p, 2, 3600000);
-	is_int(policy_first(&p), 0, "in-order returns to the first server");
+	redial_init(&p, 3, STRATEGY_IN_ORDER, 120000, 60000, 1000, fake_random);
+	is_int(redial_first(&p), 0, "in-order starts at the first server");
+	redial_session_ended(&p, 2, 3600000);
+	is_int(redial_first(&p), 0, "in-order returns to the first server");
 
-	policy_init(&p, 3, STRATEGY_STICKY, 120000, 60000, 1000, fake_random);
-	is_int(policy_first(&p), 0, "sticky with no history starts at 0");
-	policy_session_ended(&p, 2, 3600000);
-	is_int(policy_first(&p), 2, "sticky starts at the last good server");
+	redial_init(&p, 3, STRATEGY_STICKY, 120000, 60000, 1000, fake_random);
+	is_int(redial_first(&p), 0, "sticky with no history starts at 0");
+	redial_session_ended(&p, 2, 3600000);
+	is_int(redial_first(&p), 2, "sticky starts at the last good server");
 
-	policy_init(&p, 3, STRATEGY_RANDOM, 120000, 60000, 1000, fake_random);
+	redial_init(&p, 3, STRATEGY_RANDOM, 120000, 60000, 1000, fake_random);
 	mode = 0;
-	is_int(policy_first(&p), 2, "random uses the random source");
+	is_int(redial_first(&p), 2, "random uses the random source");
 	is_int(last_upper, 3, "... over all servers");
 
-	policy_init(&p, 1, STRATEGY_IN_ORDER, 120000, 60000, 1000, fake_random);
+	redial_init(&p, 1, STRATEGY_IN_ORDER, 120000, 60000, 1000, fake_random);
 	mode = 0;
 	for (i = 0; i < 12; i++) {
-		d = policy_pass_failed(&p);
+		d = redial_pass_failed(&p);
 		if (i > 0 && d < prev && d != 120000)
 			grew = 0;
 		prev = d;
 	}
 	ok(grew, "backoff windows grow");
 	is_int(d, 120000, "backoff is capped at --backoff-max");
-	policy_init(&p, 1, STRATEGY_IN_ORDER, 120000, 60000, 1000, fake_random);
-	is_int(policy_pass_failed(&p), 1000, "first window is about 1 s");
-	is_int(policy_pass_failed(&p), 2000, "then 2 s");
-	is_int(policy_pass_failed(&p), 4000, "then 4 s");
+	redial_init(&p, 1, STRATEGY_IN_ORDER, 120000, 60000, 1000, fake_random);
+	is_int(redial_pass_failed(&p), 1000, "first window is about 1 s");
+	is_int(redial_pass_failed(&p), 2000, "then 2 s");
+	is_int(redial_pass_failed(&p), 4000, "then 4 s");
 	mode = 1;
-	is_int(policy_pass_failed(&p), 0, "full jitter reaches down to 0");
+	is_int(redial_pass_failed(&p), 0, "full jitter reaches down to 0");
 	is_int(last_upper, 8001, "... over [0, 8 s]");
 
 	mode = 0;
-	d = policy_session_ended(&p, 0, 500);
+	d = redial_session_ended(&p, 0, 500);
 	is_int(d, 16000, "a session that died at once keeps backing off");
-	d = policy_session_ended(&p, 0, 60000);
+	d = redial_session_ended(&p, 0, 60000);
 	ok(d <= 1000 && last_upper == 1001,
 	    "a healthy session resets backoff, re-dial jittered within 1 s");
 	is_int(p.failures, 0, "failures reset");
 
 	for (i = 0; i < 100; i++)
-		policy_pass_failed(&p);
-	is_int(policy_window_ms(&p), 120000, "no overflow after many failures");
+		redial_pass_failed(&p);
+	is_int(redial_window_ms(&p), 120000, "no overflow after many failures");
 
-	policy_init(&p, 1, STRATEGY_IN_ORDER, 120000, 60000, 0, fake_random);
+	redial_init(&p, 1, STRATEGY_IN_ORDER, 120000, 60000, 0, fake_random);
 	mode = 0;
-	is_int(policy_session_ended(&p, 0, 60000), 0,
+	is_int(redial_session_ended(&p, 0, 60000), 0,
 	    "--redial-jitter=0: a healthy session is followed at once");
-	policy_init(&p, 1, STRATEGY_IN_ORDER, 120000, 60000, 30000, fake_random);
-	is_int(policy_session_ended(&p, 0, 60000), 30000,
+	redial_init(&p, 1, STRATEGY_IN_ORDER, 120000, 60000, 30000, fake_random);
+	is_int(redial_session_ended(&p, 0, 60000), 30000,
 	    "--redial-jitter=30: up to 30 s");
 
 	/* What the NMS sent decides whether a call was answered at all. */
-	ok(!policy_answered(0), "0 bytes from the NMS: not answered");
-	ok(policy_answered(21), "its SSH identification string: answered");
-	ok(policy_answered(-1), "no byte count on this system: answered");
+	ok(!redial_answered(0), "0 bytes from the NMS: not answered");
+	ok(redial_answered(21), "its SSH identification string: answered");
+	ok(redial_answered(-1), "no byte count on this system: answered");
 
-	policy_init(&p, 3, STRATEGY_STICKY, 120000, 60000, 1000, fake_random);
+	redial_init(&p, 3, STRATEGY_STICKY, 120000, 60000, 1000, fake_random);
 	mode = 0;
 	d = 4242;
-	is_int(policy_call_ended(&p, 1, 0, 30, &d), CALL_UNANSWERED,
+	is_int(redial_call_ended(&p, 1, 0, 30, &d), CALL_UNANSWERED,
 	    "a call dropped without a word is unanswered");
 	ok(d == 4242 && p.failures == 0,
 	    "... a failed attempt: no backoff yet, the pass goes on");
 	is_int(p.last_good, -1, "... and sticky does not stick to it");
-	is_int(policy_call_ended(&p, 2, 0, 90000, &d), CALL_UNANSWERED,
+	is_int(redial_call_ended(&p, 2, 0, 90000, &d), CALL_UNANSWERED,
 	    "however long it lasted");
-	is_int(policy_first(&p), 0, "... the next pass starts where it did");
-	is_int(policy_call_ended(&p, 2, 1500, 2000, &d), CALL_SHORT,
+	is_int(redial_first(&p), 0, "... the next pass starts where it did");
+	is_int(redial_call_ended(&p, 2, 1500, 2000, &d), CALL_SHORT,
 	    "an answered 2 s session is short");
-	ok(p.last_good == 2 && policy_first(&p) == 2,
+	ok(p.last_good == 2 && redial_first(&p) == 2,
 	    "... but the device stays with that server");
 	ok(p.failures == 1 && d == 1000, "... and backs off (up to 1 s)");
-	is_int(policy_call_ended(&p, 2, 1500, 2000, &d), CALL_SHORT,
+	is_int(redial_call_ended(&p, 2, 1500, 2000, &d), CALL_SHORT,
 	    "another short session");
 	ok(p.last_good == 2 && d == 2000, "... same server, longer backoff");
-	is_int(policy_call_ended(&p, 0, 0, 10, &d), CALL_UNANSWERED,
+	is_int(redial_call_ended(&p, 0, 0, 10, &d), CALL_UNANSWERED,
 	    "an unanswered call at another server");
 	ok(p.last_good == 2 && p.failures == 2,
 	    "... changes neither the last good server nor the backoff");
-	is_int(policy_call_ended(&p, 1, -1, 10, &d), CALL_SHORT,
+	is_int(redial_call_ended(&p, 1, -1, 10, &d), CALL_SHORT,
 	    "no byte count: a short call counts as answered, as it always did");
 	is_int(p.last_good, 1, "... and moves sticky to its server");
-	is_int(policy_call_ended(&p, 1, 900, 60000, &d), CALL_HEALTHY,
+	is_int(redial_call_ended(&p, 1, 900, 60000, &d), CALL_HEALTHY,
 	    "an answered session past LoginGraceTime is healthy");
 	ok(p.failures == 0 && d == 1000, "... backoff reset, jittered re-dial");
 
-	is_int(policy_startup_ms(&p, 0), 0, "no startup delay by default");
+	is_int(redial_startup_ms(&p, 0), 0, "no startup delay by default");
 	mode = 0;
-	is_int(policy_startup_ms(&p, 30), 30000, "startup delay up to 30 s");
+	is_int(redial_startup_ms(&p, 30), 30000, "startup delay up to 30 s");
 	return done_testing();
 }
