@@ -14,7 +14,7 @@
 #include <unistd.h>
 #include <vis.h>
 
-#include "accept.h"
+#include "pending.h"
 #include "fdpass.h"
 #include "knownhosts.h"
 #include "log.h"

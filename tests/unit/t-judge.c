@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "accept.h"
+#include "pending.h"
 #include "preamble.h"
 #include "tap.h"
 

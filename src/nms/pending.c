@@ -18,7 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "accept.h"
+#include "pending.h"
 #include "knownhosts.h"
 #include "log.h"
 #include "misc.h"
