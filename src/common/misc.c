@@ -1,12 +1,16 @@
 #include "config.h"
 
 #include <sys/resource.h>
+#include <sys/socket.h>
 #ifdef HAVE_SYS_PRCTL_H
 #include <sys/prctl.h>
 #endif
 
 #include <fcntl.h>
+#include <netdb.h>
 #include <poll.h>
+#include <stdio.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -20,6 +24,21 @@ now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* An address as logged: numeric, "a.b.c.d:port" or "[v6]:port". */
+void
+addr_name(const struct sockaddr *sa, socklen_t salen, char *out, size_t outlen)
+{
+	char host[NI_MAXHOST], serv[NI_MAXSERV];
+
+	if (getnameinfo(sa, salen, host, sizeof(host), serv, sizeof(serv),
+	    NI_NUMERICHOST | NI_NUMERICSERV) != 0) {
+		strlcpy(out, "(unknown)", outlen);
+		return;
+	}
+	snprintf(out, outlen, sa->sa_family == AF_INET6 ? "[%s]:%s" : "%s:%s",
+	    host, serv);
 }
 
 /* A relative timeout for ppoll() and nanosleep(); never negative. */

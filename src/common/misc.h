@@ -1,8 +1,11 @@
-/* Small system helpers both programs share. */
+/* Small system helpers every program shares. */
 #ifndef MISC_H
 #define MISC_H
 
+#include <sys/socket.h>
+
 #include <signal.h>
+#include <stddef.h>
 #include <time.h>
 
 /* A peer as logged: a numeric address, "[v6]:port" at most, and NUL. */
@@ -10,6 +13,8 @@
 
 long long
 	now_ms(void);
+void	addr_name(const struct sockaddr *sa, socklen_t salen, char *out,
+	    size_t outlen);
 struct timespec
 	ms_timespec(long long ms);
 int	wait_fd(int fd, short events, int timeout_ms, const sigset_t *waitmask);

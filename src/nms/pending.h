@@ -1,77 +1,58 @@
 /*
- * The management side's wait for a call: listen, accept many callers at
- * once, read each one's preamble without consuming the SSH banner behind
- * it, and keep the first call that passes the policy.
+ * The pending table: callers whose preamble is still being read, up to
+ * PENDING_MAX of them at once, each with its own deadline.  Bytes are
+ * peeked, and only whole preamble lines are taken off a socket, so that
+ * nothing behind the preamble (the SSH banner) is ever consumed.  When
+ * the table is full, the caller that has waited longest makes room for
+ * a new one.
  */
-#ifndef ACCEPT_H
-#define ACCEPT_H
+#ifndef PENDING_H
+#define PENDING_H
 
-#include <signal.h>
+#include <poll.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "misc.h"
 #include "preamble.h"
 
-#define ACCEPT_LISTEN_MAX	16	/* listening sockets */
-#define ACCEPT_PENDING_MAX	64	/* calls still sending a preamble */
-#define ACCEPT_WHY_MAX		(2 * PREAMBLE_ID_MAX + 4096 + 128) /* a path too */
+#define PENDING_MAX	64	/* calls still sending a preamble */
 
-struct listeners {
-	int	fd[ACCEPT_LISTEN_MAX];
-	size_t	n;
+/* A caller still sending its preamble. */
+struct caller {
+	int		fd;
+	long long	deadline;	/* ms, monotonic */
+	size_t		have;		/* bytes of whole lines consumed */
+	size_t		waiting;	/* bytes left in the socket */
+	int		lowat;		/* SO_RCVLOWAT now in force */
+	char		peer[PEER_MAX];
+	uint8_t		buf[PREAMBLE_MAX + 1];
 };
 
-enum call_hmac {
-	CALL_HMAC_ABSENT,	/* no HOST-KEY/HMAC lines */
-	CALL_HMAC_UNCHECKED,	/* sent, but there is no secret to check */
-	CALL_HMAC_VERIFIED,
-	CALL_HMAC_SWAPPED	/* verified with swapped operands (compat) */
+struct pending {
+	struct caller	*c;		/* PENDING_MAX of them */
+	size_t		 n;
+	int		 preamble_ms;	/* each caller's preamble timeout */
 };
 
-struct call {
-	int		 fd;
-	char		 peer[PEER_MAX];
-	struct preamble	 p;
-	enum call_hmac	 hmac;
+enum pending_step {
+	PENDING_MORE,		/* the preamble is not complete yet */
+	PENDING_DONE,		/* it is, and *p holds it */
+	PENDING_BAD		/* the caller failed; why says how */
 };
 
-#define ACCEPT_REFUSE		1	/* from accept_policy's admit */
-
-struct accept_policy {
-	const char	*device_id;	/* NULL: any */
-	int		 require_preamble;
-	const void	*secret;	/* NULL: none */
-	size_t		 secretlen;
-	int		 allow_swapped;
-	int		 knownhosts_name; /* the id must suit known_hosts */
-	int		 timeout_ms;	/* the whole wait */
-	int		 preamble_timeout_ms; /* each call */
-	const sigset_t	*waitmask;	/* signals to let in while waiting */
-	/*
-	 * Last word on a call that passed the rest (NULL: take it): 0 take
-	 * it, ACCEPT_REFUSE refuse it for why and wait on, -1 give up.
-	 */
-	int		(*admit)(const struct call *c, void *arg, char *why,
-			    size_t whylen);
-	void		*admit_arg;
-};
-
-enum accept_status {
-	ACCEPT_OK,
-	ACCEPT_TIMEOUT,		/* no acceptable call in time */
-	ACCEPT_INTERRUPTED,	/* a signal came in */
-	ACCEPT_ERROR
-};
-
-int	listeners_open(const char *host, const char *port, struct listeners *l,
-	    char *err, size_t errlen);
-void	listeners_close(struct listeners *l);
-int	call_judge(const struct accept_policy *pol, const struct preamble *p,
-	    enum call_hmac *hmac, char *why, size_t whylen);
-const char *
-	call_hmac_name(enum call_hmac h);
-enum accept_status
-	accept_call(struct listeners *l, const struct accept_policy *pol,
-	    struct call *c);
+int	pending_init(struct pending *t, int preamble_ms);
+void	pending_free(struct pending *t);
+void	pending_accept(struct pending *t, int lfd);
+void	pending_expire(struct pending *t, long long now);
+long long
+	pending_wake(const struct pending *t, long long wake);
+void	pending_pollfds(const struct pending *t, struct pollfd *pfd);
+enum pending_step
+	pending_read(struct pending *t, size_t i, short revents,
+	    struct preamble *p, char *why, size_t whylen);
+void	pending_refuse(struct pending *t, size_t i, const struct preamble *p,
+	    const char *why);
+int	pending_take(struct pending *t, size_t i);
 
 #endif

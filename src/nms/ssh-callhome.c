@@ -14,12 +14,12 @@
 #include <unistd.h>
 #include <vis.h>
 
-#include "pending.h"
 #include "fdpass.h"
 #include "knownhosts.h"
 #include "log.h"
 #include "misc.h"
 #include "nmsopts.h"
+#include "oneshot.h"
 #include "relay.h"
 #include "secret.h"
 #include "signals.h"
@@ -84,7 +84,7 @@ struct record {
 };
 
 /*
- * accept_call()'s last word on a verified call: record its host key, or
+ * oneshot_wait()'s last word on a verified call: record its host key, or
  * refuse the call if a line that ssh-callhome did not write holds its
  * name.  Within the wait, so that a caller that claims someone else's
  * name does not end it for the device that is due.
@@ -104,7 +104,7 @@ record_key(const struct call *c, void *arg, char *why, size_t whylen)
 		break;
 	case KNOWNHOSTS_FOREIGN:
 		snprintf(why, whylen, "known_hosts %s", err);
-		return ACCEPT_REFUSE;
+		return ONESHOT_REFUSE;
 	default:
 		log_error("call from %s (DEVICE-ID \"%s\"): cannot record "
 		    "its host key: %s", c->peer, c->p.device_id, err);
@@ -124,7 +124,7 @@ int
 main(int argc, char *argv[])
 {
 	struct nms_config cfg;
-	struct accept_policy pol;
+	struct oneshot one;
 	struct listeners l;
 	struct secret sec;
 	struct record rec;
@@ -185,39 +185,39 @@ main(int argc, char *argv[])
 	    cfg.device_id != NULL ? "device " : "a call",
 	    cfg.device_id != NULL ? cfg.device_id : "", cfg.listen_name);
 
-	memset(&pol, 0, sizeof(pol));
-	pol.device_id = cfg.device_id;
-	pol.require_preamble = cfg.require_preamble;
+	memset(&one, 0, sizeof(one));
+	one.rules.device_id = cfg.device_id;
+	one.rules.require_preamble = cfg.require_preamble;
 	if (cfg.secret_file != NULL) {
-		pol.secret = sec.buf;
-		pol.secretlen = sec.len;
+		one.rules.secret = sec.buf;
+		one.rules.secretlen = sec.len;
 	}
-	pol.allow_swapped = cfg.allow_swapped;
-	pol.knownhosts_name = cfg.known_hosts != NULL;
-	pol.timeout_ms = cfg.timeout * 1000;
-	pol.preamble_timeout_ms = cfg.preamble_timeout * 1000;
-	pol.waitmask = &waitmask;
+	one.rules.allow_swapped = cfg.allow_swapped;
+	one.rules.knownhosts_name = cfg.known_hosts != NULL;
+	one.timeout_ms = cfg.timeout * 1000;
+	one.preamble_timeout_ms = cfg.preamble_timeout * 1000;
+	one.waitmask = &waitmask;
 	if (cfg.known_hosts != NULL) {
 		rec.path = cfg.known_hosts;
 		rec.failed = 0;
-		pol.admit = record_key;
-		pol.admit_arg = &rec;
+		one.last_word = record_key;
+		one.last_word_arg = &rec;
 	}
-	switch (accept_call(&l, &pol, &c)) {
-	case ACCEPT_OK:
+	switch (oneshot_wait(&l, &one, &c)) {
+	case ONESHOT_OK:
 		break;
-	case ACCEPT_TIMEOUT:
+	case ONESHOT_TIMEOUT:
 		log_error("no acceptable call%s%s within %d s on %s",
 		    cfg.device_id != NULL ? " from device " : "",
 		    cfg.device_id != NULL ? cfg.device_id : "", cfg.timeout,
 		    cfg.listen_name);
 		rc = EX_TEMPFAIL;
 		goto out;
-	case ACCEPT_INTERRUPTED:
+	case ONESHOT_INTERRUPTED:
 		log_error("interrupted by signal %d while waiting for a call",
 		    (int)got_signal);
 		goto out;
-	case ACCEPT_ERROR:
+	case ONESHOT_ERROR:
 		if (cfg.known_hosts != NULL && rec.failed)
 			rc = EX_CANTCREAT;
 		goto out;

@@ -1,5 +1,5 @@
 /*
- * Which calls ssh-callhome accepts: the policy over parsed preambles, fed
+ * Which calls may go on: the judge's rules over parsed preambles, fed
  * with Junos-style input (NUL, bare LF, "HMAC:" without a space).
  */
 #include "config.h"
@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pending.h"
+#include "judge.h"
 #include "preamble.h"
 #include "tap.h"
 
@@ -17,7 +17,7 @@ static const char key_ed[] =
 static const char secret[] = "fleet-secret-42";
 
 static struct preamble pre;
-static char why[ACCEPT_WHY_MAX];
+static char why[JUDGE_WHY_MAX];
 
 /* Parse buf as a call's first bytes; the preamble must be complete. */
 static int
@@ -40,15 +40,15 @@ five(char *buf, size_t sz, const char *id, const char *hmac, const char *eol,
 }
 
 static int
-judge(const struct accept_policy *pol, enum call_hmac *h)
+judge(const struct judge_rules *r, enum call_hmac *h)
 {
-	return call_judge(pol, &pre, h, why, sizeof(why));
+	return judge_call(r, &pre, h, why, sizeof(why));
 }
 
 int
 main(void)
 {
-	struct accept_policy none, sec, strict, kh;
+	struct judge_rules none, sec, strict, kh;
 	enum call_hmac h;
 	char buf[2048], hmac[41], swapped[41], bad[41];
 	size_t len, used;

@@ -1,0 +1,46 @@
+/*
+ * Judging a call by its preamble: may it go on, and how was its HMAC
+ * verified?  Pure: a parsed preamble and the rules in, a verdict and a
+ * reason out, no socket and no clock; one-shot and daemon alike.
+ */
+#ifndef JUDGE_H
+#define JUDGE_H
+
+#include <stddef.h>
+
+#include "misc.h"
+#include "preamble.h"
+
+#define JUDGE_WHY_MAX	(2 * PREAMBLE_ID_MAX + 4096 + 128) /* a path too */
+
+/* Which calls may go on: from the command line. */
+struct judge_rules {
+	const char	*device_id;	/* NULL: any */
+	int		 require_preamble;
+	const void	*secret;	/* NULL: none */
+	size_t		 secretlen;
+	int		 allow_swapped;
+	int		 knownhosts_name; /* the id must suit known_hosts */
+};
+
+enum call_hmac {
+	CALL_HMAC_ABSENT,	/* no HOST-KEY/HMAC lines */
+	CALL_HMAC_UNCHECKED,	/* sent, but there is no secret to check */
+	CALL_HMAC_VERIFIED,
+	CALL_HMAC_SWAPPED	/* verified with swapped operands (compat) */
+};
+
+/* A call that has passed: its socket, its peer, and what it said. */
+struct call {
+	int		 fd;
+	char		 peer[PEER_MAX];
+	struct preamble	 p;
+	enum call_hmac	 hmac;
+};
+
+int	judge_call(const struct judge_rules *r, const struct preamble *p,
+	    enum call_hmac *hmac, char *why, size_t whylen);
+const char *
+	call_hmac_name(enum call_hmac h);
+
+#endif
