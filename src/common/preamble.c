@@ -7,6 +7,7 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include "outbuf.h"
 #include "preamble.h"
 
 static const char banner[] = "SSH-";
@@ -99,35 +100,11 @@ preamble_hmac(const void *secret, size_t secretlen, const char *msg,
 	return 0;
 }
 
-struct out {
-	char	*buf;
-	size_t	 size;
-	size_t	 len;
-	int	 full;
-};
-
-static void
-put(struct out *o, const char *s, size_t n)
-{
-	if (o->full || n > o->size - o->len) {
-		o->full = 1;
-		return;
-	}
-	memcpy(o->buf + o->len, s, n);
-	o->len += n;
-}
-
-static void
-puts_(struct out *o, const char *s)
-{
-	put(o, s, strlen(s));
-}
-
 int
 preamble_build(char *buf, size_t bufsz, size_t *len, enum preamble_style style,
     const char *device_id, const char *host_key, const char *hmac_hex)
 {
-	struct out o = { buf, bufsz, 0, 0 };
+	struct outbuf o = { buf, bufsz, 0, 0 };
 	const char *why;
 
 	*len = 0;
@@ -135,20 +112,20 @@ preamble_build(char *buf, size_t bufsz, size_t *len, enum preamble_style style,
 		return 0;
 	if (preamble_id_ok(device_id, &why) == -1)
 		return -1;
-	puts_(&o, "MSG-ID: DEVICE-CONN-INFO\r\nMSG-VER: V1\r\nDEVICE-ID: ");
-	puts_(&o, device_id);
-	puts_(&o, "\r\n");
+	outbuf_puts(&o, "MSG-ID: DEVICE-CONN-INFO\r\nMSG-VER: V1\r\nDEVICE-ID: ");
+	outbuf_puts(&o, device_id);
+	outbuf_puts(&o, "\r\n");
 	if (host_key != NULL) {
 		if (preamble_key_ok(host_key, strlen(host_key), &why) == -1 ||
 		    hmac_hex == NULL || strlen(hmac_hex) != PREAMBLE_HMAC_HEX)
 			return -1;
-		puts_(&o, "HOST-KEY: ");
-		puts_(&o, host_key);
+		outbuf_puts(&o, "HOST-KEY: ");
+		outbuf_puts(&o, host_key);
 		if (style == PREAMBLE_JUNOS_NUL)
-			put(&o, "", 1);
-		puts_(&o, "\r\nHMAC: ");
-		puts_(&o, hmac_hex);
-		puts_(&o, "\r\n");
+			outbuf_put(&o, "", 1);
+		outbuf_puts(&o, "\r\nHMAC: ");
+		outbuf_puts(&o, hmac_hex);
+		outbuf_puts(&o, "\r\n");
 	}
 	if (o.full)
 		return -1;

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "ctlproto.h"
+#include "outbuf.h"
 #include "escape.h"
 
 #define NITEMS(a)	(sizeof(a) / sizeof((a)[0]))
@@ -412,32 +413,17 @@ ctl_greeting_parse(const char *line, size_t len, int *version, char *err,
 	return 0;
 }
 
-/* A line being written; full once anything did not fit. */
-struct out {
-	char	*buf;
-	size_t	 size;
-	size_t	 len;
-	int	 full;
-};
-
 /* Appends one field, with the space before it if it is not the first. */
 static void
-put(struct out *o, const char *s)
+put(struct outbuf *o, const char *s)
 {
-	size_t n = strlen(s) + (o->len > 0);
-
-	if (o->full || n >= o->size - o->len) {
-		o->full = 1;
-		return;
-	}
 	if (o->len > 0)
-		o->buf[o->len++] = ' ';
-	strlcpy(o->buf + o->len, s, o->size - o->len);
-	o->len += strlen(s);
+		outbuf_put(o, " ", 1);
+	outbuf_puts(o, s);
 }
 
 static void
-put_name(struct out *o, const char *s)
+put_name(struct outbuf *o, const char *s)
 {
 	char buf[ESCAPE_SIZE(PREAMBLE_KEY_MAX)];
 
@@ -450,7 +436,7 @@ put_name(struct out *o, const char *s)
 }
 
 static void
-put_number(struct out *o, long long v)
+put_number(struct outbuf *o, long long v)
 {
 	char buf[24];
 
@@ -460,7 +446,7 @@ put_number(struct out *o, long long v)
 
 /* KEYTYPE KEY: the key's one space separates the two fields. */
 static void
-put_key(struct out *o, const char *key)
+put_key(struct outbuf *o, const char *key)
 {
 	put(o, key[0] == '\0' ? "- -" : key);
 }
@@ -476,7 +462,7 @@ word(const char *const *words, size_t n, int v)
  * its readers refuse, and this keeps the rules in the parsers alone.
  */
 static int
-finish(struct out *o, int reply)
+finish(struct outbuf *o, int reply)
 {
 	struct ctl_request rq;
 	struct ctl_reply r;
@@ -496,7 +482,7 @@ finish(struct out *o, int reply)
 int
 ctl_reply_format(const struct ctl_reply *r, char *buf, size_t bufsz)
 {
-	struct out o = { buf, bufsz, 0, 0 };
+	struct outbuf o = { buf, bufsz, 0, 0 };
 	char text[CTL_TEXT_MAX + 1], etext[ESCAPE_SIZE(CTL_TEXT_MAX)], t[48];
 
 	if (bufsz == 0)
@@ -559,7 +545,7 @@ ctl_reply_format(const struct ctl_reply *r, char *buf, size_t bufsz)
 int
 ctl_request_format(const struct ctl_request *rq, char *buf, size_t bufsz)
 {
-	struct out o = { buf, bufsz, 0, 0 };
+	struct outbuf o = { buf, bufsz, 0, 0 };
 
 	if (bufsz == 0)
 		return -1;
