@@ -115,9 +115,12 @@ print_check(const struct config *cfg, const struct sshdcfg *sc,
 	else if (cfg->wait_for_client == 0)
 		printf("wait-for-client: 0 (as long as the connection lives; "
 		    "keepalive %d s x %d)\n", cfg->ka_interval, cfg->ka_count);
+	else if (sc->login_grace > 0)
+		printf("wait-for-client: %d s (sshd's own LoginGraceTime)\n",
+		    sc->login_grace);
 	else
-		printf("wait-for-client: %d s (LoginGraceTime from "
-		    "sshd_config)\n", sc->login_grace);
+		printf("wait-for-client: 0 (sshd's own LoginGraceTime: as "
+		    "long as the connection lives)\n");
 	if (sshd_cmd_build(&cmd, cfg, sc, SSHD_INETD, 1) == 0) {
 		printf("sshd:");
 		for (i = 0; i < cmd.argc; i++)

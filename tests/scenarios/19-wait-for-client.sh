@@ -6,7 +6,8 @@
 # device calls the same server again at once: a parked call is not a
 # failed attempt, so no failover to the second server and no backoff.
 # With 0 the call outlives sshd_config's 2 s.  And a real ssh session
-# taken 5 s after the call came in still works.
+# taken 5 s after the call came in still works.  As root, TCP keepalive
+# ends a call that waits with 0 once its NMS has vanished.
 
 . "${top_srcdir:?run through make check}/tests/scenarios/lib.sh"
 
@@ -28,7 +29,7 @@ check "--check: sshd gets -o LoginGraceTime=3" \
 "$CALLHOME" --device-id=rtr-1 --sshd-config="$T/sshd_config" \
     --check 127.0.0.1:1 >"$T/check" 2>&1
 check "--check: unset, sshd_config's LoginGraceTime (2 s) shown" \
-    grep -q '^wait-for-client: 2 s (LoginGraceTime from sshd_config)' \
+    grep -q "^wait-for-client: 2 s (sshd's own LoginGraceTime)" \
     "$T/check"
 "$CALLHOME" --device-id=rtr-1 --wait-for-client=0 --keepalive-interval=0 \
     127.0.0.1:1 >/dev/null 2>"$T/err"
@@ -109,4 +110,69 @@ if wait_for 10 -s "$T/port"; then
 else
 	not_ok "a session after waiting: listener up"
 fi
+
+# --- Root: 0 and a dead NMS.  sshd sends no client-alive probes before
+# authentication; the kernel's TCP keepalive, set by sshd-callhome, must
+# still end a parked call whose NMS vanished (packets dropped), within
+# 2 x interval x (count + 1) = 12 s, and the device must call again.
+if ! is_root; then
+	skip "0 and a dead NMS: needs root for network namespaces"
+	done_testing
+	exit
+fi
+if ! command -v nft >/dev/null || ! ip netns add "chk-$$" 2>/dev/null; then
+	skip "0 and a dead NMS: no nft or no network namespaces here"
+	done_testing
+	exit
+fi
+ip netns del "chk-$$"
+DEV=wdev-$$
+NMSNS=wnms-$$
+trap 'cleanup; ip netns del "$DEV" 2>/dev/null; ip netns del "$NMSNS" 2>/dev/null' EXIT
+ip netns add "$DEV"
+ip netns add "$NMSNS"
+ip link add "wveth-d$$" type veth peer name "wveth-n$$"
+ip link set "wveth-d$$" netns "$DEV"
+ip link set "wveth-n$$" netns "$NMSNS"
+ip -n "$DEV" addr add 10.78.0.1/24 dev "wveth-d$$"
+ip -n "$NMSNS" addr add 10.78.0.2/24 dev "wveth-n$$"
+for ns in "$DEV" "$NMSNS"; do
+	ip -n "$ns" link set lo up
+done
+ip -n "$DEV" link set "wveth-d$$" up
+ip -n "$NMSNS" link set "wveth-n$$" up
+rm -f "$T/D.port" "$T/D.log"
+bg ip netns exec "$NMSNS" $PYTHON "$CALLRECV" --mode silent \
+    --listen 10.78.0.2 --port-file "$T/D.port" --log "$T/D.log" \
+    --calls 10 --hold-time 120 --timeout 120
+wait_for 10 -s "$T/D.port"
+: >"$T/ch.log"
+bg ip netns exec "$DEV" "$CALLHOME" --device-id=rtr-1 \
+    --sshd-config="$T/sshd_config" --retry=1 --timeout=2 \
+    --keepalive-interval=2 --keepalive-count=2 --wait-for-client=0 \
+    --backoff-max=4 10.78.0.2:"$(cat "$T/D.port")" 2> >(stamp >>"$T/ch.log")
+CHPID=$BGPID
+check "dead NMS: parked over the veth" wait_calls 10 D 1
+sleep 4
+ip netns exec "$NMSNS" nft add table inet wfc
+ip netns exec "$NMSNS" nft add chain inet wfc in \
+    '{ type filter hook input priority 0; policy accept; }'
+ip netns exec "$NMSNS" nft add rule inet wfc in ip daddr 10.78.0.2 drop
+t0=$EPOCHREALTIME
+wait_log 20 'session ended after'
+s=$(grep -m1 'session ended after' "$T/ch.log" | cut -d' ' -f1)
+dt=none
+[ -n "$s" ] && dt=$(awk -v a="$t0" -v b="$s" 'BEGIN { printf "%.1f", b - a }')
+check "dead NMS: keepalive ended the waiting call within 12 s (+3 slack) of the drop ($dt s)" \
+    awk -v d="$dt" 'BEGIN { exit !(d >= 0 && d <= 15) }'
+ip netns exec "$NMSNS" nft delete table inet wfc
+# The listener takes one call at a time; its kernel queues the next.
+two_calls() { [ "$(grep -c 'session started' "$T/ch.log")" -ge 2 ]; }
+check "dead NMS: called again once it is back" wait_until 20 two_calls
+stop_callhome
+check "dead NMS: exit 0 ($RC)" test "$RC" -eq 0
+for p in $PIDS; do kill "$p" 2>/dev/null; done
+ns_empty() { [ -z "$(ip netns pids "$NMSNS"; ip netns pids "$DEV")" ]; }
+check "dead NMS: nothing the test started is left in either namespace" \
+    wait_until 5 ns_empty
 done_testing
