@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "optarg.h"
 #include "options.h"
@@ -14,7 +15,7 @@ enum {
 	OPT_SERVICES, OPT_SSHD, OPT_SSHD_CONFIG, OPT_SSHD_OPTION, OPT_ONCE,
 	OPT_CHECK, OPT_STRATEGY, OPT_STATE_FILE, OPT_BACKOFF_MAX,
 	OPT_STARTUP_DELAY, OPT_PERIODIC, OPT_IDLE_TIMEOUT, OPT_DAEMON,
-	OPT_PIDFILE, OPT_SYSLOG, OPT_REDIAL_JITTER
+	OPT_PIDFILE, OPT_SYSLOG, OPT_REDIAL_JITTER, OPT_WAIT_FOR_CLIENT
 };
 
 static const struct option longopts[] = {
@@ -40,6 +41,7 @@ static const struct option longopts[] = {
 	{ "redial-jitter",	required_argument, NULL, OPT_REDIAL_JITTER },
 	{ "periodic",		required_argument, NULL, OPT_PERIODIC },
 	{ "idle-timeout",	required_argument, NULL, OPT_IDLE_TIMEOUT },
+	{ "wait-for-client",	required_argument, NULL, OPT_WAIT_FOR_CLIENT },
 	{ "daemon",		no_argument,	   NULL, OPT_DAEMON },
 	{ "pidfile",		required_argument, NULL, OPT_PIDFILE },
 	{ "syslog",		no_argument,	   NULL, OPT_SYSLOG },
@@ -75,6 +77,8 @@ static const char usage_text[] =
 "Session:\n"
 "  --keepalive-interval=SECONDS  sshd ClientAliveInterval, 0 = off (15)\n"
 "  --keepalive-count=N        sshd ClientAliveCountMax (3)\n"
+"  --wait-for-client=SECONDS  sshd LoginGraceTime for the call, 0 = as long\n"
+"                             as the connection lives (sshd_config's)\n"
 "  --services=netconf|any     NETCONF only (default) or what sshd allows\n"
 "  --sshd=PATH                sshd to exec (" SSHD_PATH ")\n"
 "  --sshd-config=FILE         sshd -f FILE\n"
@@ -101,6 +105,24 @@ static const char *const services_words[] = { "netconf", "any", NULL };
 static const char *const strategy_words[] = { "in-order", "sticky", "random",
     NULL };
 
+/* An --sshd-option that sets LoginGraceTime, or NULL. */
+static const char *
+grace_option(const struct config *cfg)
+{
+	static const char kw[] = "LoginGraceTime";
+	const char *o;
+	size_t i;
+
+	for (i = 0; i < cfg->nsshd_options; i++) {
+		o = cfg->sshd_options[i];
+		if (strncasecmp(o, kw, sizeof(kw) - 1) == 0 &&
+		    strchr("= \t", o[sizeof(kw) - 1]) != NULL &&
+		    o[sizeof(kw) - 1] != '\0')
+			return o;
+	}
+	return NULL;
+}
+
 enum options_result
 options_parse(int argc, char *argv[], struct config *cfg, char *err,
     size_t errlen)
@@ -118,6 +140,7 @@ options_parse(int argc, char *argv[], struct config *cfg, char *err,
 	cfg->backoff_max = DEFAULT_BACKOFF_MAX;
 	cfg->redial_jitter = DEFAULT_REDIAL_JITTER;
 	cfg->idle_timeout = -1;
+	cfg->wait_for_client = -1;
 	cfg->sshd = SSHD_PATH;
 	err[0] = '\0';
 
@@ -251,6 +274,12 @@ options_parse(int argc, char *argv[], struct config *cfg, char *err,
 			    &cfg->idle_timeout, err, errlen) == -1)
 				goto usage;
 			break;
+		case OPT_WAIT_FOR_CLIENT:
+			if (optarg_number("wait-for-client", optarg, 0,
+			    WAIT_FOR_CLIENT_MAX, &cfg->wait_for_client, err,
+			    errlen) == -1)
+				goto usage;
+			break;
 		case OPT_DAEMON:
 			cfg->daemon = 1;
 			break;
@@ -305,6 +334,19 @@ options_parse(int argc, char *argv[], struct config *cfg, char *err,
 	if (cfg->secret_file != NULL && cfg->preamble == PREAMBLE_NONE) {
 		snprintf(err, errlen, "--secret-file needs a preamble to carry "
 		    "the HMAC; it makes no sense with --preamble=none");
+		goto usage;
+	}
+	if (cfg->wait_for_client >= 0 && grace_option(cfg) != NULL) {
+		snprintf(err, errlen, "--wait-for-client and --sshd-option=%s "
+		    "both set LoginGraceTime; give one of them",
+		    grace_option(cfg));
+		goto usage;
+	}
+	/* Without keepalive nothing would ever notice a dead NMS. */
+	if (cfg->wait_for_client == 0 && cfg->ka_interval == 0) {
+		snprintf(err, errlen, "--wait-for-client=0 needs TCP keepalive "
+		    "to notice a dead server; it makes no sense with "
+		    "--keepalive-interval=0");
 		goto usage;
 	}
 	if (cfg->once && cfg->periodic) {

@@ -19,6 +19,7 @@
 #define DEFAULT_BACKOFF_MAX	120
 #define DEFAULT_IDLE_TIMEOUT	180	/* with --periodic */
 #define DEFAULT_REDIAL_JITTER	1	/* seconds */
+#define WAIT_FOR_CLIENT_MAX	86400	/* seconds */
 #define OPTIONS_PATHS		5	/* options that name a file */
 
 enum services { SERVICES_NETCONF, SERVICES_ANY };
@@ -48,6 +49,8 @@ struct config {
 	int		  redial_jitter;	/* seconds */
 	int		  periodic;		/* minutes, 0 = persistent */
 	int		  idle_timeout;		/* seconds, 0 = off, -1 = default */
+	int		  wait_for_client;	/* sshd LoginGraceTime, 0 = none,
+						   -1 = sshd_config's */
 	const char	 *pidfile;
 	int		  daemon;
 	int		  use_syslog;

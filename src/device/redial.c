@@ -90,15 +90,22 @@ redial_answered(long long nms_bytes)
 /*
  * A call ended after duration_ms, the NMS having sent nms_bytes.  An
  * unanswered call changes nothing here: it is a failed attempt, the pass
- * goes on, and only a pass that fails as a whole backs off.  An answered
- * one sets *delay_ms, the wait before the next pass.
+ * goes on, and only a pass that fails as a whole backs off.  A parked or
+ * answered one sets *delay_ms, the wait before the next pass.
  */
 enum call_end
 redial_call_ended(struct redial *p, size_t server, long long nms_bytes,
     unsigned long long duration_ms, unsigned int *delay_ms)
 {
-	if (!redial_answered(nms_bytes))
-		return CALL_UNANSWERED;
+	if (!redial_answered(nms_bytes)) {
+		if (duration_ms < p->healthy_ms)
+			return CALL_UNANSWERED;
+		/* Parked: call the same server again, without a backoff. */
+		p->last_good = (long)server;
+		p->failures = 0;
+		*delay_ms = jitter(p, p->redial_ms);
+		return CALL_PARKED;
+	}
 	*delay_ms = redial_session_ended(p, server, duration_ms);
 	return duration_ms >= p->healthy_ms ? CALL_HEALTHY : CALL_SHORT;
 }

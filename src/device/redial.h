@@ -29,10 +29,14 @@ struct redial {
  * How a call ended.  It was answered if the NMS sent at least one byte: an
  * NMS's SSH client sends its identification string first, whereas a
  * server that refuses the call, a balancer without a backend, or a
- * listener that accepts and closes sends nothing.
+ * listener that accepts and closes sends nothing.  A call that was not
+ * answered but was held open for all of healthy_ms (the time sshd waits
+ * for a client) was parked: a broker holds calls until someone wants the
+ * device, and sshd gave up first.  That server works.
  */
 enum call_end {
 	CALL_UNANSWERED,	/* a failed attempt at that server */
+	CALL_PARKED,		/* unanswered, held for all of healthy_ms */
 	CALL_SHORT,		/* answered, shorter than healthy_ms */
 	CALL_HEALTHY
 };

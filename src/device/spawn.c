@@ -82,6 +82,11 @@ sshd_cmd_build(struct sshd_cmd *cmd, const struct config *cfg,
 		arg(cmd, "-o");
 		arg(cmd, "%s", cfg->sshd_options[i]);
 	}
+	/* In both modes: sshd -T then reports the value this call gets. */
+	if (cfg->wait_for_client >= 0) {
+		arg(cmd, "-o");
+		arg(cmd, "LoginGraceTime=%d", cfg->wait_for_client);
+	}
 	arg(cmd, "-o");
 	arg(cmd, "ClientAliveInterval=%d", cfg->ka_interval);
 	arg(cmd, "-o");

@@ -109,6 +109,18 @@ print_check(const struct config *cfg, const struct sshdcfg *sc,
 		printf("host-key: %s\n", an->host_key);
 	printf("preamble:\n");
 	announce_print(an, cfg->verbosity > 0, stdout);
+	if (cfg->wait_for_client > 0)
+		printf("wait-for-client: %d s (sshd LoginGraceTime)\n",
+		    cfg->wait_for_client);
+	else if (cfg->wait_for_client == 0)
+		printf("wait-for-client: 0 (as long as the connection lives; "
+		    "keepalive %d s x %d)\n", cfg->ka_interval, cfg->ka_count);
+	else if (sc->login_grace > 0)
+		printf("wait-for-client: %d s (sshd's own LoginGraceTime)\n",
+		    sc->login_grace);
+	else
+		printf("wait-for-client: 0 (sshd's own LoginGraceTime: as "
+		    "long as the connection lives)\n");
 	if (sshd_cmd_build(&cmd, cfg, sc, SSHD_INETD, 1) == 0) {
 		printf("sshd:");
 		for (i = 0; i < cmd.argc; i++)

@@ -275,11 +275,21 @@ run_session(struct run *r, size_t idx, int fd, const char *peer)
 		if (answered)
 			r->redial.last_good = (long)idx;
 		r->delay_ms = 0;
-	} else if (redial_call_ended(&r->redial, idx, nms_bytes,
-	    (unsigned long long)dt, &r->delay_ms) == CALL_UNANSWERED) {
+	} else switch (redial_call_ended(&r->redial, idx, nms_bytes,
+	    (unsigned long long)dt, &r->delay_ms)) {
+	case CALL_UNANSWERED:
 		log_warn("%s [%s]: the call was not answered (the server sent "
 		    "nothing): a failed attempt", sv->name, peer);
 		return OUT_NOT_CONNECTED;
+	case CALL_PARKED:
+		log_info("%s [%s]: the call was held unanswered for the whole "
+		    "wait for a client (parked): calling it again", sv->name,
+		    peer);
+		if (cfg->state_file != NULL)
+			state_save(cfg->state_file, sv);
+		break;
+	default:
+		break;
 	}
 	return OUT_SESSION;
 }
@@ -347,7 +357,11 @@ supervise(const struct config *cfg, struct sshdcfg *sc)
 	r.sc = sc;
 	signals_catch(caught, sizeof(caught) / sizeof(caught[0]), on_signal,
 	    &waitmask);
-	/* Healthy: outlived the time sshd gives a client to authenticate. */
+	/*
+	 * Healthy: outlived the time sshd gives a client to authenticate,
+	 * LoginGraceTime as this sshd -T reports it, so --wait-for-client
+	 * included; with none (0), the sshd default of 120 s.
+	 */
 	healthy = (sc->login_grace > 0 ? sc->login_grace : 120) * 1000U;
 	redial_init(&r.redial, cfg->nservers, cfg->strategy,
 	    cfg->backoff_max * 1000U, healthy, cfg->redial_jitter * 1000U,

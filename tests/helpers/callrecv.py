@@ -8,7 +8,8 @@ exactly as they arrived, and then, per --mode:
           on stdout (ProxyCommand with ProxyUseFdpass), exit; with --next,
           first record what follows the lines (peeked, not consumed):
           ssh ignores lines before the banner, so only this shows that
-          nothing more came before it
+          nothing more came before it; with --delay, first hold the call
+          untouched for that long (a broker's parked call)
   close   close each call at once (a server that accepts and drops)
   hold    answer as an NMS's ssh client would, with an SSH identification
           line, then keep each call open until the peer closes it or
@@ -90,6 +91,8 @@ def main():
     ap.add_argument("--calls", type=int, default=1)
     ap.add_argument("--hold-time", type=float, default=5.0)
     ap.add_argument("--timeout", type=float, default=30.0)
+    ap.add_argument("--delay", type=float, default=0.0,
+                    help="fdpass: seconds to hold the call before")
     a = ap.parse_args()
 
     family = socket.AF_INET6 if ":" in a.listen else socket.AF_INET
@@ -139,6 +142,7 @@ def main():
         if a.mode == "garbage":
             conn.sendall(b"HTTP/1.1 400 Bad Request\r\n\r\n\x00\xff" * 4)
         if a.mode == "fdpass":
+            time.sleep(a.delay)
             data = read_lines(conn, a.lines, time.monotonic() + 10)
         else:
             data = b""

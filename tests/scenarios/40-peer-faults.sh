@@ -28,7 +28,8 @@ fault() {
 	stop_listener "$name"
 }
 
-# Silent: each call lasts LoginGraceTime (3 s), is not answered, backs off.
+# Silent: each call lasts LoginGraceTime (3 s), is not answered: parked,
+# so the same server is called again after the re-dial jitter.
 fault silent silent 12 2 6
 check "silent: sshd gave up on the silent client" \
     grep -q 'Timeout before authentication\|ended after [3-9]' "$T/ch.log"

@@ -47,6 +47,25 @@ refused(const char *opt, const char *arg, const char *because)
 		printf("#   message: %s\n", err);
 }
 
+/* --wait-for-client: unset, its bounds, and what it is kept apart from. */
+static void
+wait_for_client(void)
+{
+	run("--device-id=d", "nms", (char *)NULL);
+	is_int(cfg.wait_for_client, -1, "--wait-for-client unset by default");
+	is_int(run("--device-id=d", "--wait-for-client=0", "nms",
+	    (char *)NULL), OPTIONS_OK, "--wait-for-client=0 accepted");
+	is_int(cfg.wait_for_client, 0, "... 0: as long as the call lives");
+	is_int(run("--device-id=d", "--wait-for-client=86400", "nms",
+	    (char *)NULL), OPTIONS_OK, "--wait-for-client=86400 accepted");
+	is_int(cfg.wait_for_client, 86400, "... the upper bound");
+	is_int(run("--device-id=d", "--wait-for-client=3",
+	    "--keepalive-interval=0", "--sshd-option=LoginGraceTimeX=1", "nms",
+	    (char *)NULL), OPTIONS_OK,
+	    "a value with keepalive off, beside another sshd option");
+	is_int(cfg.wait_for_client, 3, "... 3 s");
+}
+
 /* options_absolute(): relative file options against a given directory. */
 static void
 absolute(void)
@@ -195,6 +214,17 @@ main(void)
 	refused("--sshd-option=A=b\nC", NULL, "not an sshd_config option");
 	refused("--secret-file=", NULL, "empty value");
 	refused("--once", "--periodic=1", "exclude each other");
+	refused("--wait-for-client=86401", NULL, "from 0 to 86400");
+	refused("--wait-for-client=-1", NULL, "from 0 to 86400");
+	refused("--wait-for-client=2m", NULL, "--wait-for-client=2m");
+	refused("--wait-for-client=", NULL, "--wait-for-client");
+	refused("--wait-for-client=0", "--keepalive-interval=0",
+	    "needs TCP keepalive");
+	refused("--wait-for-client=5", "--sshd-option=logingracetime=9",
+	    "both set LoginGraceTime");
+	refused("--sshd-option=LoginGraceTime 9", "--wait-for-client=5",
+	    "both set LoginGraceTime");
+	wait_for_client();
 	refused("--secret-file=/s", "--preamble=none", "--preamble=none");
 	absolute();
 	options_free(&cfg);

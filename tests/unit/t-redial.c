@@ -87,8 +87,8 @@ main(void)
 	ok(d == 4242 && p.failures == 0,
 	    "... a failed attempt: no backoff yet, the pass goes on");
 	is_int(p.last_good, -1, "... and sticky does not stick to it");
-	is_int(redial_call_ended(&p, 2, 0, 90000, &d), CALL_UNANSWERED,
-	    "however long it lasted");
+	is_int(redial_call_ended(&p, 2, 0, 59999, &d), CALL_UNANSWERED,
+	    "however long it lasted, short of the wait for a client");
 	is_int(redial_first(&p), 0, "... the next pass starts where it did");
 	is_int(redial_call_ended(&p, 2, 1500, 2000, &d), CALL_SHORT,
 	    "an answered 2 s session is short");
@@ -108,6 +108,32 @@ main(void)
 	is_int(redial_call_ended(&p, 1, 900, 60000, &d), CALL_HEALTHY,
 	    "an answered session past LoginGraceTime is healthy");
 	ok(p.failures == 0 && d == 1000, "... backoff reset, jittered re-dial");
+
+	/*
+	 * Parked: held unanswered for all of healthy_ms (sshd's wait for a
+	 * client, --wait-for-client), as a broker holds a call.
+	 */
+	redial_init(&p, 2, STRATEGY_IN_ORDER, 120000, 3000, 1000, fake_random);
+	mode = 0;
+	d = 4242;
+	redial_pass_failed(&p);
+	redial_pass_failed(&p);
+	is_int(redial_call_ended(&p, 1, 0, 2999, &d), CALL_UNANSWERED,
+	    "unanswered, dropped before the wait for a client ended");
+	ok(d == 4242 && p.failures == 2 && p.last_good == -1,
+	    "... a failed attempt, as before");
+	is_int(redial_call_ended(&p, 1, 0, 3000, &d), CALL_PARKED,
+	    "unanswered, held for all of the 3 s wait: parked");
+	ok(p.failures == 0 && d == 1000,
+	    "... backoff reset, re-dialled after the jitter (up to 1 s)");
+	is_int(p.last_good, 1, "... that server counts as good");
+	is_int(redial_call_ended(&p, 1, 0, 3000, &d), CALL_PARKED,
+	    "parked again");
+	ok(p.failures == 0 && d == 1000, "... still no backoff");
+	is_int(redial_call_ended(&p, 1, 21, 2000, &d), CALL_SHORT,
+	    "answered, 2 s: short under a 3 s wait");
+	is_int(redial_call_ended(&p, 1, 21, 3000, &d), CALL_HEALTHY,
+	    "answered, 3 s: healthy under a 3 s wait");
 
 	is_int(redial_startup_ms(&p, 0), 0, "no startup delay by default");
 	mode = 0;
