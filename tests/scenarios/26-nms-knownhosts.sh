@@ -144,6 +144,7 @@ if [ "$rc" -eq 0 ] && [ "$(sed -n 1p "$kh")" = "# written by hand" ] &&
 else
 	not_ok "its own line replaced (exit $rc)"
 	diag "$(cat "$kh" "$T/nms3.err")"
+	show ours
 fi
 
 done_testing
