@@ -608,7 +608,7 @@ main(int argc, char *argv[])
 {
 	struct daemon dm;
 	sigset_t waitmask;
-	char err[1024];
+	char err[1024], **args;
 	size_t i;
 	int rc;
 
@@ -617,16 +617,24 @@ main(int argc, char *argv[])
 	nodump_init();
 	memset(&dm, 0, sizeof(dm));
 	dm.ctl.lfd = -1;
-	switch (daemonopts_parse(argc, argv, &dm.cfg, err, sizeof(err))) {
+	/* Options point into this copy: setproctitle may reuse argv's memory. */
+	if ((args = args_copy(argc, argv)) == NULL) {
+		fprintf(stderr, "ssh-callhomed: out of memory\n");
+		return EX_OSERR;
+	}
+	switch (daemonopts_parse(argc, args, &dm.cfg, err, sizeof(err))) {
 	case DAEMONOPTS_HELP:
 		fputs(daemonopts_usage(), stdout);
+		args_free(args);
 		return EX_OK;
 	case DAEMONOPTS_VERSION:
 		printf("ssh-callhomed (%s) %s\n", PACKAGE, PACKAGE_VERSION);
+		args_free(args);
 		return EX_OK;
 	case DAEMONOPTS_USAGE:
 		fprintf(stderr, "ssh-callhomed: %s\n"
 		    "Try 'ssh-callhomed --help'.\n", err);
+		args_free(args);
 		return EX_USAGE;
 	case DAEMONOPTS_OK:
 		break;
@@ -638,7 +646,8 @@ main(int argc, char *argv[])
 
 	if (rules_load(&dm.cfg, &dm.rules, err, sizeof(err)) == -1) {
 		log_error("%s", err);
-		return EX_CONFIG;
+		rc = EX_CONFIG;
+		goto out;
 	}
 	if (dm.cfg.known_hosts != NULL && knownhosts_usable(dm.cfg.known_hosts,
 	    err, sizeof(err)) == -1) {
@@ -686,5 +695,6 @@ out:
 	rules_free(&dm.rules);
 	free(dm.pfd);
 	free(dm.parked);
+	args_free(args);
 	return rc;
 }
