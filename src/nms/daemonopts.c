@@ -35,7 +35,7 @@ static const struct option longopts[] = {
 static const char usage_text[] =
 "usage: ssh-callhomed [options]\n"
 "Hold the calls of a fleet of devices (RFC 8071, Junos outbound-ssh), one\n"
-"parked call per device, and hand them to ssh-callhome --broker.\n"
+"parked call per device, and hand them to ssh-callhome(1) on request.\n"
 "\n"
 "  --listen=[ADDR]:PORT       where to listen (repeatable; default every\n"
 "                             address, port 4334; or systemd's sockets)\n"

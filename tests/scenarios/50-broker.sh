@@ -20,6 +20,29 @@ state() { raw | awk -v id="$1" '$1 == "device" && $2 == id { print $3 }'; }
 is_state() { [ "$(state "$1")" = "$2" ]; }
 field() { raw | awk -v id="$1" -v f="$2" '$1 == "device" && $2 == id { print $f }'; }
 
+# Every option of --help in the man page and back; the page lints clean.
+MAN8=$top_srcdir/man/ssh-callhomed.8
+"$NMSD" --help >"$T/help" 2>&1
+check "ssh-callhomed --help exits 0" [ $? -eq 0 ]
+missing=
+for o in $(grep -o -- '--[a-z][a-z-]*' "$T/help" | sort -u); do
+	grep -qF -- "Fl \\${o#-}" "$MAN8" || missing="$missing $o"
+done
+check "every option in --help is in ssh-callhomed(8)${missing:+ (missing:$missing)}" [ -z "$missing" ]
+missing=
+for o in $(grep -o -- 'Fl \\-[a-z][a-z-]*' "$MAN8" | sed 's/^Fl \\//' | sort -u); do
+	grep -q -- "$o" "$T/help" || missing="$missing $o"
+done
+check "every option in ssh-callhomed(8) is in --help${missing:+ (missing:$missing)}" [ -z "$missing" ]
+if command -v mandoc >/dev/null; then
+	check "ssh-callhomed(8) is mandoc -Tlint -W warning clean" \
+	    mandoc -Tlint -W warning "$MAN8"
+else
+	skip "no mandoc: lint of ssh-callhomed(8)"
+fi
+"$NMSD" --version | grep -q '^ssh-callhomed '
+check "ssh-callhomed --version" [ $? -eq 0 ]
+
 # Command-line errors: usage 64, configuration 78, no daemon 69.
 "$NMSD" --listen=nonsense:99999 2>"$T/usage.err"
 check "ssh-callhomed: a bad --listen exits 64" [ $? -eq 64 ]
