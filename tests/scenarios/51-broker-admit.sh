@@ -76,4 +76,31 @@ kill -TERM "$DPID"
 wait_pid 10 "$DPID"
 check "SIGTERM: exit 0" [ $? -eq 0 ]
 check "STOPPING=1 sent" grep -qx STOPPING=1 "$T/notify.log"
+
+# Socket activation: the listening socket comes as descriptor 3 with
+# LISTEN_PID and LISTEN_FDS, as systemd passes it; no --listen.
+port=$(free_port)
+bg "$PYTHON" -c '
+import os, socket, sys
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1])))
+s.listen(16)
+os.dup2(s.fileno(), 3)
+os.set_inheritable(3, True)
+os.execvp("sh", ["sh", "-c", "LISTEN_PID=$$ LISTEN_FDS=1 exec \"$0\" \"$@\""]
+    + sys.argv[2:])
+' "$port" "$NMSD" --control="$CTL" -v 2>"$T/sa.log"
+SAPID=$BGPID
+wait_for 10 -S "$CTL" || diag "no control socket: $(cat "$T/sa.log")"
+device_start activated dev-2 "127.0.0.1:$port"
+if wait_until 20 sh -c "'$NMS' --broker='$CTL' --list --format=raw | grep -q '^device dev-2 parked'" &&
+    grep -q "listening on 1 socket(s) from systemd" "$T/sa.log"; then
+	ok "socket activation: a call on the inherited socket is parked"
+else
+	not_ok "socket activation"; diag "$(cat "$T/sa.log")"
+fi
+kill -TERM "$SAPID"
+wait_pid 10 "$SAPID"
+check "... and the daemon exits 0 on SIGTERM" [ $? -eq 0 ]
 done_testing
