@@ -41,7 +41,8 @@
 #include "signals.h"
 
 #define REGISTRY_FILE_MAX	(8 * 1024 * 1024)	/* bytes */
-#define PARK_DEVICES_MAX	REGISTRY_DEVICES_MAX	/* without registry */
+/* Without a registry any caller may name a device: bound the table. */
+#define PARK_UNLISTED_MAX	4096
 #define KEEPALIVE_IDLE		60	/* s before the first probe */
 #define KEEPALIVE_INTVL		10	/* s between probes */
 #define KEEPALIVE_CNT		6	/* probes lost: the device is gone */
@@ -389,7 +390,7 @@ judge(struct daemon *dm, size_t i, const struct preamble *p)
 		}
 	}
 	if ((d = park_find(&dm->pk, p->device_id)) == NULL) {
-		if (dm->pk.n >= PARK_DEVICES_MAX ||
+		if (dm->pk.n >= PARK_UNLISTED_MAX ||
 		    (d = park_add(&dm->pk, p->device_id)) == NULL) {
 			refuse(dm, i, p, CTL_R_UNLISTED, "too many devices");
 			return;
