@@ -152,6 +152,8 @@ check "the devices re-dial and are parked again" \
 check "... with a call count of 2" [ "$(field dev-1 8)" = 2 ]
 
 # Unknown callers: an unlisted device, a wrong HMAC for dev-2.
+wait_until 20 is_state dev-2 parked
+since2=$(field dev-2 4)
 printf 'wrong\n' >"$T/wrong.secret"
 chmod 600 "$T/wrong.secret"; chown "$DEVUSER" "$T/wrong.secret"
 device_start unlisted dev-9 "127.0.0.1:$port" --secret-file="$T/secret"
@@ -165,7 +167,8 @@ if grep -q "^unknown dev-9 127\.0\.0\.1 unlisted [0-9]* [0-9]* 1 " "$T/raw" &&
 else
 	not_ok "unknown callers listed"; diag "$(cat "$T/raw")"
 fi
-check "... and dev-2 stays parked" is_state dev-2 parked
+check "... and dev-2's parked call stays" \
+    [ "$(state dev-2) $(field dev-2 4)" = "parked $since2" ]
 check "the list ends with end" [ "$(tail -1 "$T/raw")" = end ]
 
 # take with T: at once when parked, waits for the next call, or 75.
