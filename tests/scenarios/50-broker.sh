@@ -81,7 +81,10 @@ cat >"$T/devices" <<-DEVICES
 	dev-3	host-key="$(pubkey "$T/host_ed25519.pub")"
 	DEVICES
 : >"$T/kh"
-bg "$NMSD" --listen=127.0.0.1:"$port" --devices="$T/devices" \
+# dev-2 calls over IPv6 where there is one: two --listen options.
+v6=
+have_ipv6 && v6=--listen=[::1]:$port
+bg "$NMSD" --listen=127.0.0.1:"$port" ${v6:+"$v6"} --devices="$T/devices" \
     --secret-file="$NMS_SECRET" --known-hosts="$T/kh" --control="$CTL" \
     --preamble-timeout=5 --max-startups=8:50:32 \
     --per-source-max-startups=16 -v 2>"$T/d.log"
@@ -91,17 +94,21 @@ wait_until 10 listening "$port" && wait_for 10 -S "$CTL" ||
 mode=$(stat -c %a "$CTL")
 check "the control socket has mode 0660 (it is $mode)" [ "$mode" = 660 ]
 
-# device id secret-file: a persistent device calling the daemon.
+# device id secret-file [addr]: a persistent device calling the daemon.
 device() {
 	bg as_device "$CALLHOME" --device-id="$1" --secret-file="$2" \
 	    --host-key="$T/host_ed25519.pub" --sshd-option=LoginGraceTime=0 \
 	    --sshd-config="$T/sshd_config" --retry=1 --timeout=5 \
-	    --backoff-max=2 --redial-jitter=1 "127.0.0.1:$port" \
+	    --backoff-max=2 --redial-jitter=1 "${3:-127.0.0.1}:$port" \
 	    >>"$T/$1.dev" 2>&1 </dev/null
 	eval "DEV_${1//-/}=\$BGPID"
 }
 device dev-1 "$T/secret"
-device dev-2 "$T/dev2.secret"
+if [ -n "$v6" ]; then
+	device dev-2 "$T/dev2.secret" "[::1]"
+else
+	device dev-2 "$T/dev2.secret"
+fi
 device dev-3 "$T/dev3.secret"
 if wait_until 20 is_state dev-1 parked && wait_until 10 is_state dev-2 parked &&
     wait_until 10 is_state dev-3 parked; then
@@ -113,6 +120,11 @@ fi
 check "dev-1 verified by the fleet secret" [ "$(field dev-1 7)" = verified ]
 check "dev-2 verified by its own secret" [ "$(field dev-2 7)" = verified ]
 check "dev-3 verified by its pinned host key" [ "$(field dev-3 7)" = pinned ]
+if [ -n "$v6" ]; then
+	check "dev-2 called over IPv6 (a second --listen)" [ "$(field dev-2 5)" = ::1 ]
+else
+	skip "no IPv6 loopback: a second --listen on ::1"
+fi
 "$NMS" --broker="$CTL" --list >"$T/table" 2>&1
 if head -1 "$T/table" | grep -q '^DEVICE  *STATE' &&
     grep -q '^dev-1  *parked .* 127\.0\.0\.1:'"$port"' *verified' "$T/table"; then
