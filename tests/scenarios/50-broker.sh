@@ -83,7 +83,7 @@ cat >"$T/devices" <<-DEVICES
 : >"$T/kh"
 # dev-2 calls over IPv6 where there is one: two --listen options.
 v6=
-have_ipv6 && v6=--listen=[::1]:$port
+have_ipv6 && v6="--listen=[::1]:$port"
 bg "$NMSD" --listen=127.0.0.1:"$port" ${v6:+"$v6"} --devices="$T/devices" \
     --secret-file="$NMS_SECRET" --known-hosts="$T/kh" --control="$CTL" \
     --preamble-timeout=5 --max-startups=8:50:32 \
