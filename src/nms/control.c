@@ -249,7 +249,7 @@ hand_over(struct ctl_client *cl, struct park_dev *d)
 	strlcpy(r.device_id, d->id, sizeof(r.device_id));
 	strlcpy(r.addr, d->addr, sizeof(r.addr));
 	r.port = d->port;
-	r.verify = d->verify;
+	r.verify = d->call_verify;
 	strlcpy(r.host_key, d->host_key, sizeof(r.host_key));
 	if (send_reply(cl, &r, d->fd) == -1)
 		return -1;

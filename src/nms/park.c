@@ -65,7 +65,7 @@ park_add(struct park *pk, const char *id)
 	d->fd = -1;
 	d->state = CTL_S_ABSENT;
 	d->since = -1;
-	d->verify = CTL_V_NONE;
+	d->verify = d->call_verify = CTL_V_NONE;
 	d->taker_uid = d->taker_pid = -1;
 	return d;
 }
@@ -92,7 +92,7 @@ park_offer(struct park_dev *d, int fd, enum ctl_verify v, const char *addr,
 
 	*old = -1;
 	if (d->fd != -1) {
-		if (park_verified(d->verify) && !park_verified(v))
+		if (park_verified(d->call_verify) && !park_verified(v))
 			return PARK_REFUSED;
 		*old = d->fd;
 		r = PARK_REPLACED;
@@ -102,11 +102,22 @@ park_offer(struct park_dev *d, int fd, enum ctl_verify v, const char *addr,
 	d->since = now;
 	strlcpy(d->addr, addr, sizeof(d->addr));
 	d->port = port;
-	d->verify = v;
+	d->verify = d->call_verify = v;
 	d->calls++;
 	d->taker_uid = d->taker_pid = -1;
 	strlcpy(d->host_key, host_key, sizeof(d->host_key));
 	return r;
+}
+
+/*
+ * A call claiming to be d failed (v: wrong-hmac or wrong-key): the list
+ * shows it, the parked call, if any, stays as it was.
+ */
+void
+park_failed(struct park_dev *d, enum ctl_verify v)
+{
+	d->verify = v;
+	d->calls++;
 }
 
 /* Hand the parked call over: its fd, now the taker's; -1 if none. */

@@ -21,7 +21,8 @@ struct park_dev {
 	long long	 since;		/* s since 1970; -1: never called */
 	char		 addr[CTL_ADDR_MAX + 1];
 	int		 port;		/* the port it called; 0: never */
-	enum ctl_verify	 verify;	/* of its last call */
+	enum ctl_verify	 verify;	/* of its last call, failed ones too */
+	enum ctl_verify	 call_verify;	/* of the parked (or taken) call */
 	long long	 calls;
 	long long	 taker_uid, taker_pid;
 	char		 host_key[PREAMBLE_KEY_MAX + 1];
@@ -59,6 +60,7 @@ struct park_dev *
 struct park_dev *
 	park_add(struct park *pk, const char *id);
 void	park_remove(struct park *pk, size_t i);
+void	park_failed(struct park_dev *d, enum ctl_verify v);
 enum park_offer
 	park_offer(struct park_dev *d, int fd, enum ctl_verify v,
 	    const char *addr, int port, const char *host_key, long long now,

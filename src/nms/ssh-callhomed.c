@@ -363,9 +363,8 @@ judge(struct daemon *dm, size_t i, const struct preamble *p)
 	if (judge_verdict(&jr, p, &hmac, &fail, why, sizeof(why)) == -1) {
 		if ((d = park_find(&dm->pk, p->device_id)) != NULL &&
 		    (fail == JUDGE_F_WRONG_HMAC || fail == JUDGE_F_WRONG_KEY)) {
-			d->verify = fail == JUDGE_F_WRONG_HMAC ?
-			    CTL_V_WRONG_HMAC : CTL_V_WRONG_KEY;
-			d->calls++;
+			park_failed(d, fail == JUDGE_F_WRONG_HMAC ?
+			    CTL_V_WRONG_HMAC : CTL_V_WRONG_KEY);
 		}
 		refuse(dm, i, p, reason_of(fail), why);
 		return;

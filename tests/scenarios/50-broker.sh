@@ -182,6 +182,14 @@ fi
 check "... and dev-2's parked call stays" \
     [ "$(state dev-2) $(field dev-2 4)" = "parked $since2" ]
 check "the list ends with end" [ "$(tail -1 "$T/raw")" = end ]
+check "... dev-2's last call is listed as wrong-hmac" [ "$(field dev-2 7)" = wrong-hmac ]
+sshb ssh-2b no dev-2 --timeout=20
+rc=$?
+if [ $rc -eq 0 ] && netconf_ok ssh-2b; then
+	ok "dev-2's verified parked call is still handed out after the forged call"
+else
+	not_ok "dev-2 after the forged call (ssh $rc)"; show ssh-2b
+fi
 
 # take with T: at once when parked, waits for the next call, or 75.
 kill -TERM "$DEV_dev3"; wait_pid 10 "$DEV_dev3" >/dev/null

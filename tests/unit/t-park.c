@@ -39,9 +39,16 @@ offers(void)
 	ok(park_offer(d, 12, CTL_V_UNCHECKED, "192.0.2.9", 4334, "", 101,
 	    &old) == PARK_REFUSED && d->fd == 10,
 	    "nor does an unchecked one");
+	park_failed(d, CTL_V_WRONG_HMAC);
+	ok(d->verify == CTL_V_WRONG_HMAC && d->call_verify == CTL_V_VERIFIED &&
+	    d->fd == 10 && d->calls == 2, "a failed call is listed, the "
+	    "parked one stays");
+	ok(park_offer(d, 11, CTL_V_ABSENT, "192.0.2.9", 4334, "", 101,
+	    &old) == PARK_REFUSED && d->fd == 10,
+	    "... and still cannot be displaced by an unverified call");
 	ok(park_offer(d, 13, CTL_V_PINNED, "192.0.2.2", 4334, "k", 102,
 	    &old) == PARK_REPLACED && old == 10 && d->fd == 13 &&
-	    d->since == 102 && d->calls == 2 && strcmp(d->addr,
+	    d->since == 102 && d->calls == 3 && strcmp(d->addr,
 	    "192.0.2.2") == 0, "a newer verified call replaces the parked one");
 	ok(park_take(d, 0, 42, 103) == 13 && d->fd == -1 &&
 	    d->state == CTL_S_TAKEN && d->taker_pid == 42,
