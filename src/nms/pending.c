@@ -274,9 +274,11 @@ source_key(const struct sockaddr_storage *ss, uint8_t *key)
 
 /*
  * Take every caller waiting on the listening socket lfd into the table.
- * Full: the caller that has waited longest goes.  A real device finishes
- * its preamble in a moment, so a flood of silent or slow callers only
- * ever evicts its own, and cannot keep the right device out.
+ * With an admission policy (the daemon), a new caller is admitted or
+ * dropped by it, and no waiting caller is evicted.  Without one (the
+ * one-shot wait), when the table is full the caller that has waited
+ * longest goes: a real device finishes its preamble in a moment, so a
+ * flood of silent or slow callers only ever evicts its own.
  */
 void
 pending_accept(struct pending *t, int lfd)
