@@ -10,6 +10,7 @@
 #include <netdb.h>
 #include <poll.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -110,4 +111,34 @@ core_limit_restore(void)
 {
 	if (core_limit_saved)
 		(void)setrlimit(RLIMIT_CORE, &core_limit);
+}
+
+void
+args_free(char **v)
+{
+	char **p;
+
+	if (v == NULL)
+		return;
+	for (p = v; *p != NULL; p++)
+		free(*p);
+	free(v);
+}
+
+/* A copy of argv for options to point into: setproctitle reuses argv. */
+char **
+args_copy(int argc, char *argv[])
+{
+	char **v;
+	int i;
+
+	if ((v = calloc(argc + 1, sizeof(*v))) == NULL)
+		return NULL;
+	for (i = 0; i < argc; i++) {
+		if ((v[i] = strdup(argv[i])) == NULL) {
+			args_free(v);
+			return NULL;
+		}
+	}
+	return v;
 }

@@ -21,5 +21,7 @@ int	wait_fd(int fd, short events, int timeout_ms, const sigset_t *waitmask);
 void	sanitise_stdfd(void);
 void	nodump_init(void);
 void	core_limit_restore(void);
+char  **args_copy(int argc, char *argv[]);
+void	args_free(char **v);
 
 #endif

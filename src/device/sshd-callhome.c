@@ -135,35 +135,6 @@ print_check(const struct config *cfg, const struct sshdcfg *sc,
 		printf("lock-down: none (--services=any)\n");
 }
 
-static void
-free_args(char **v)
-{
-	char **p;
-
-	if (v == NULL)
-		return;
-	for (p = v; *p != NULL; p++)
-		free(*p);
-	free(v);
-}
-
-static char **
-copy_args(int argc, char *argv[])
-{
-	char **v;
-	int i;
-
-	if ((v = calloc(argc + 1, sizeof(*v))) == NULL)
-		return NULL;
-	for (i = 0; i < argc; i++) {
-		if ((v[i] = strdup(argv[i])) == NULL) {
-			free_args(v);
-			return NULL;
-		}
-	}
-	return v;
-}
-
 /* Run with a valid configuration; the exit status. */
 static int
 run(struct config *cfg, int argc, char *argv[])
@@ -247,7 +218,7 @@ main(int argc, char *argv[])
 	/* The secret is read again for every session: for our whole life. */
 	nodump_init();
 	/* Options point into this copy: setproctitle may reuse argv's memory. */
-	if ((args = copy_args(argc, argv)) == NULL) {
+	if ((args = args_copy(argc, argv)) == NULL) {
 		fprintf(stderr, "sshd-callhome: out of memory\n");
 		return EX_OSERR;
 	}
@@ -273,6 +244,6 @@ main(int argc, char *argv[])
 		break;
 	}
 	options_free(&cfg);
-	free_args(args);
+	args_free(args);
 	return rc;
 }

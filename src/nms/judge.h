@@ -21,13 +21,26 @@ struct judge_rules {
 	size_t		 secretlen;
 	int		 allow_swapped;
 	int		 knownhosts_name; /* the id must suit known_hosts */
+	const char	*host_key;	/* pinned "TYPE BASE64"; NULL: none */
 };
 
 enum call_hmac {
 	CALL_HMAC_ABSENT,	/* no HOST-KEY/HMAC lines */
 	CALL_HMAC_UNCHECKED,	/* sent, but there is no secret to check */
 	CALL_HMAC_VERIFIED,
-	CALL_HMAC_SWAPPED	/* verified with swapped operands (compat) */
+	CALL_HMAC_SWAPPED,	/* verified with swapped operands (compat) */
+	CALL_HMAC_PINNED	/* its HOST-KEY is the pinned one */
+};
+
+/* Why a call failed, for the daemon's record of failed callers. */
+enum judge_fail {
+	JUDGE_F_NONE,
+	JUDGE_F_NO_PREAMBLE,	/* none, but one (or a secret) is required */
+	JUDGE_F_OTHER_ID,	/* not the --device-id expected */
+	JUDGE_F_NO_HMAC,	/* no HOST-KEY and HMAC, but a secret is set */
+	JUDGE_F_WRONG_HMAC,
+	JUDGE_F_WRONG_KEY,	/* not the pinned host key */
+	JUDGE_F_BAD_NAME	/* cannot be a known_hosts name */
 };
 
 /* A call that has passed: its socket, its peer, and what it said. */
@@ -38,6 +51,9 @@ struct call {
 	enum call_hmac	 hmac;
 };
 
+int	judge_verdict(const struct judge_rules *r, const struct preamble *p,
+	    enum call_hmac *hmac, enum judge_fail *fail, char *why,
+	    size_t whylen);
 int	judge_call(const struct judge_rules *r, const struct preamble *p,
 	    enum call_hmac *hmac, char *why, size_t whylen);
 const char *

@@ -13,8 +13,11 @@
 enum {
 	OPT_LISTEN = 256, OPT_DEVICE_ID, OPT_TIMEOUT, OPT_PREAMBLE_TIMEOUT,
 	OPT_REQUIRE_PREAMBLE, OPT_SECRET_FILE, OPT_ALLOW_SWAPPED,
-	OPT_KNOWN_HOSTS, OPT_FDPASS, OPT_PRINT
+	OPT_KNOWN_HOSTS, OPT_FDPASS, OPT_PRINT, OPT_BROKER, OPT_LIST,
+	OPT_FORMAT
 };
+
+static const char *const formats[] = { "table", "raw", NULL };
 
 static const struct option longopts[] = {
 	{ "listen",		required_argument, NULL, OPT_LISTEN },
@@ -27,6 +30,9 @@ static const struct option longopts[] = {
 	{ "known-hosts",	required_argument, NULL, OPT_KNOWN_HOSTS },
 	{ "fdpass",		no_argument,	   NULL, OPT_FDPASS },
 	{ "print",		no_argument,	   NULL, OPT_PRINT },
+	{ "broker",		optional_argument, NULL, OPT_BROKER },
+	{ "list",		no_argument,	   NULL, OPT_LIST },
+	{ "format",		required_argument, NULL, OPT_FORMAT },
 	{ "verbose",		no_argument,	   NULL, 'v' },
 	{ "quiet",		no_argument,	   NULL, 'q' },
 	{ "version",		no_argument,	   NULL, 'V' },
@@ -36,6 +42,8 @@ static const struct option longopts[] = {
 
 static const char usage_text[] =
 "usage: ssh-callhome [options]\n"
+"       ssh-callhome --broker[=PATH] --device-id=ID [--fdpass] [--timeout=S]\n"
+"       ssh-callhome --broker[=PATH] --list [--format=table|raw]\n"
 "Wait for a device's call (RFC 8071, Junos outbound-ssh), check its\n"
 "preamble, and hand the connection to ssh as a ProxyCommand.\n"
 "\n"
@@ -55,13 +63,22 @@ static const char usage_text[] =
 "  --fdpass                   pass the socket on stdout (ProxyUseFdpass yes);\n"
 "                             default: relay stdin/stdout\n"
 "  --print                    print the call as KEY=value lines on stderr\n"
+"Broker (ssh-callhomed):\n"
+"  --broker[=PATH]            take the device's call from ssh-callhomed's\n"
+"                             control socket (" NMS_BROKER_DEFAULT ")\n"
+"                             instead of listening; needs --device-id\n"
+"  --list                     with --broker: print the devices and the\n"
+"                             unknown callers the daemon knows\n"
+"  --format=table|raw         --list for people (table), or the control\n"
+"                             protocol's own lines, for scripts (raw)\n"
 "  -v, --verbose              more detail (repeatable)\n"
 "  -q, --quiet                errors only\n"
 "  -V, --version              print the version\n"
 "  -h, --help                 print this help\n"
 "\n"
-"Exit status: 0 handed off, 64 usage, 69 cannot listen, 73 cannot write\n"
-"known_hosts, 75 no acceptable call in time, 78 configuration, 1 other.\n";
+"Exit status: 0 handed off, 64 usage, 69 cannot listen (or no daemon on\n"
+"the control socket), 73 cannot write known_hosts, 75 no acceptable call\n"
+"in time, 76 the daemon refused, 78 configuration, 1 other.\n";
 
 const char *
 nmsopts_usage(void)
@@ -134,6 +151,7 @@ nmsopts_parse(int argc, char *argv[], struct nms_config *cfg, char *err,
 				    why);
 				goto usage;
 			}
+			cfg->listen_set = 1;
 			break;
 		case OPT_DEVICE_ID:
 			if (preamble_id_ok(optarg, &why) == -1) {
@@ -146,6 +164,7 @@ nmsopts_parse(int argc, char *argv[], struct nms_config *cfg, char *err,
 			if (optarg_number("timeout", optarg, 1, NMS_TIMEOUT_MAX,
 			    &cfg->timeout, err, errlen) == -1)
 				goto usage;
+			cfg->timeout_set = 1;
 			break;
 		case OPT_PREAMBLE_TIMEOUT:
 			if (optarg_number("preamble-timeout", optarg, 1,
@@ -175,6 +194,20 @@ nmsopts_parse(int argc, char *argv[], struct nms_config *cfg, char *err,
 		case OPT_PRINT:
 			cfg->print = 1;
 			break;
+		case OPT_BROKER:
+			cfg->broker = NMS_BROKER_DEFAULT;
+			if (optarg != NULL && optarg_nonempty("broker", optarg,
+			    &cfg->broker, err, errlen) == -1)
+				goto usage;
+			break;
+		case OPT_LIST:
+			cfg->list = 1;
+			break;
+		case OPT_FORMAT:
+			if (optarg_word("format", optarg, formats,
+			    &cfg->list_raw, err, errlen) == -1)
+				goto usage;
+			break;
 		case 'v':
 			if (cfg->verbosity < 3)
 				cfg->verbosity++;
@@ -194,6 +227,26 @@ nmsopts_parse(int argc, char *argv[], struct nms_config *cfg, char *err,
 	if (optind < argc) {
 		snprintf(err, errlen, "%s: unexpected argument (options are "
 		    "--name=value)", argv[optind]);
+		goto usage;
+	}
+	if (cfg->broker != NULL) {
+		/* The daemon listens, verifies and records host keys. */
+		if (cfg->listen_set || cfg->secret_file != NULL ||
+		    cfg->known_hosts != NULL || cfg->require_preamble) {
+			snprintf(err, errlen, "--broker: --listen, "
+			    "--secret-file, --known-hosts and "
+			    "--require-preamble are ssh-callhomed's options");
+			goto usage;
+		}
+		if (!cfg->list && cfg->device_id == NULL) {
+			snprintf(err, errlen, "--broker needs --device-id "
+			    "(or --list)");
+			goto usage;
+		}
+		return NMSOPTS_OK;
+	}
+	if (cfg->list) {
+		snprintf(err, errlen, "--list needs --broker");
 		goto usage;
 	}
 	/* No trust on first use: only an HMAC-verified key is recorded. */

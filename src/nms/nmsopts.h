@@ -14,6 +14,7 @@
 #define NMS_DEFAULT_PREAMBLE_TIMEOUT	10	/* seconds per call */
 #define NMS_TIMEOUT_MAX			86400
 #define NMS_PREAMBLE_TIMEOUT_MAX	3600
+#define NMS_BROKER_DEFAULT	"/run/ssh-callhome/control" /* ssh-callhomed */
 
 struct nms_config {
 	char		 listen_host[SERVER_HOST_MAX + 1]; /* "": all addresses */
@@ -29,6 +30,11 @@ struct nms_config {
 	int		 fdpass;
 	int		 print;
 	int		 verbosity;
+	const char	*broker;	/* NULL: listen ourselves */
+	int		 list;		/* --list (with --broker) */
+	int		 list_raw;	/* --format=raw */
+	int		 listen_set;	/* --listen given */
+	int		 timeout_set;	/* --timeout given */
 };
 
 enum nmsopts_result {

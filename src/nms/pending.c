@@ -3,6 +3,8 @@
 #include <sys/socket.h>
 #include <sys/types.h>
 
+#include <netinet/in.h>
+
 #include <errno.h>
 #include <poll.h>
 #include <stddef.h>
@@ -28,6 +30,25 @@ pending_init(struct pending *t, int preamble_ms)
 	memset(t, 0, sizeof(*t));
 	if ((t->c = calloc(PENDING_MAX, sizeof(*t->c))) == NULL)
 		return -1;
+	t->max = PENDING_MAX;
+	t->preamble_ms = preamble_ms;
+	return 0;
+}
+
+/* A table of a->full callers, admitted by a's policy. */
+int
+pending_init_admit(struct pending *t, int preamble_ms, const struct admit *a)
+{
+	memset(t, 0, sizeof(*t));
+	if ((t->c = calloc(a->full, sizeof(*t->c))) == NULL ||
+	    admit_sources_init(&t->sources, a->full,
+	    ((uint64_t)arc4random() << 32) | arc4random()) == -1) {
+		free(t->c);
+		t->c = NULL;
+		return -1;
+	}
+	t->max = a->full;
+	t->admit = a;
 	t->preamble_ms = preamble_ms;
 	return 0;
 }
@@ -41,6 +62,8 @@ pending_free(struct pending *t)
 	for (i = 0; i < t->n; i++)
 		close(t->c[i].fd);
 	free(t->c);
+	if (t->admit != NULL)
+		admit_sources_free(&t->sources);
 	memset(t, 0, sizeof(*t));
 }
 
@@ -48,6 +71,9 @@ pending_free(struct pending *t)
 static void
 unlink_caller(struct pending *t, size_t i)
 {
+	if (t->admit != NULL)
+		admit_sources_remove(&t->sources, t->c[i].src,
+		    t->c[i].srclen);
 	if (i != t->n - 1)
 		t->c[i] = t->c[t->n - 1];
 	t->n--;
@@ -228,11 +254,31 @@ pending_read(struct pending *t, size_t i, short revents, struct preamble *p,
 	return PENDING_MORE;
 }
 
+/* The address bytes of a caller, its source for admit. */
+static uint8_t
+source_key(const struct sockaddr_storage *ss, uint8_t *key)
+{
+	const struct sockaddr_in *sin = (const struct sockaddr_in *)ss;
+	const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)ss;
+
+	if (ss->ss_family == AF_INET) {
+		memcpy(key, &sin->sin_addr, 4);
+		return 4;
+	}
+	if (ss->ss_family == AF_INET6) {
+		memcpy(key, &sin6->sin6_addr, 16);
+		return 16;
+	}
+	return 0;
+}
+
 /*
  * Take every caller waiting on the listening socket lfd into the table.
- * Full: the caller that has waited longest goes.  A real device finishes
- * its preamble in a moment, so a flood of silent or slow callers only
- * ever evicts its own, and cannot keep the right device out.
+ * With an admission policy (the daemon), a new caller is admitted or
+ * dropped by it, and no waiting caller is evicted.  Without one (the
+ * one-shot wait), when the table is full the caller that has waited
+ * longest goes: a real device finishes its preamble in a moment, so a
+ * flood of silent or slow callers only ever evicts its own.
  */
 void
 pending_accept(struct pending *t, int lfd)
@@ -241,6 +287,9 @@ pending_accept(struct pending *t, int lfd)
 	struct sockaddr_storage ss;
 	socklen_t sslen;
 	char peer[PEER_MAX];
+	uint8_t src[ADMIT_KEY_MAX];
+	uint8_t srclen;
+	enum admit_verdict v;
 	int fd;
 
 	for (;;) {
@@ -257,7 +306,20 @@ pending_accept(struct pending *t, int lfd)
 			return;
 		}
 		addr_name((struct sockaddr *)&ss, sslen, peer, sizeof(peer));
-		if (t->n == PENDING_MAX) {
+		srclen = source_key(&ss, src);
+		if (t->admit != NULL) {
+			v = admit_decide(t->admit, t->n, admit_sources_count(
+			    &t->sources, src, srclen));
+			if (v == ADMIT_OK && admit_sources_add(&t->sources,
+			    src, srclen) == -1)
+				v = ADMIT_FULL;
+			if (v != ADMIT_OK) {
+				log_debug("call from %s dropped: %s", peer,
+				    admit_verdict_text(v));
+				close(fd);
+				continue;
+			}
+		} else if (t->n == PENDING_MAX) {
 			size_t i, old = 0;
 
 			for (i = 1; i < t->n; i++)
@@ -275,6 +337,8 @@ pending_accept(struct pending *t, int lfd)
 		c->deadline = now_ms() + t->preamble_ms;
 		c->lowat = 1;
 		strlcpy(c->peer, peer, sizeof(c->peer));
+		memcpy(c->src, src, srclen);
+		c->srclen = srclen;
 		t->n++;
 	}
 }

@@ -14,6 +14,7 @@
 #include <unistd.h>
 #include <vis.h>
 
+#include "broker.h"
 #include "fdpass.h"
 #include "knownhosts.h"
 #include "log.h"
@@ -25,6 +26,7 @@
 #include "signals.h"
 
 #define EX_FAILURE	1	/* fd-pass or relay failed, or a signal */
+#define EX_REFUSED	76	/* EX_PROTOCOL: the daemon said no */
 
 static volatile sig_atomic_t got_signal;
 
@@ -120,6 +122,85 @@ record_key(const struct call *c, void *arg, char *why, size_t whylen)
 	return 0;
 }
 
+/* The call to ssh: its socket over ssh's socketpair, or a relay. */
+static int
+hand_off(const struct nms_config *cfg, int fd, const sigset_t *waitmask)
+{
+	char err[1024];
+
+	if (cfg->fdpass) {
+		if (fdpass_send(STDOUT_FILENO, fd, err, sizeof(err)) == -1) {
+			log_error("%s", err);
+			return EX_FAILURE;
+		}
+		return EX_OK;
+	}
+	switch (relay_run(STDIN_FILENO, STDOUT_FILENO, fd, waitmask)) {
+	case RELAY_DONE:
+		log_debug("relay finished");
+		return EX_OK;
+	case RELAY_INTERRUPTED:
+		/* ssh and paramiko stop their ProxyCommand this way. */
+		log_debug("relay stopped by signal %d", (int)got_signal);
+		return EX_OK;
+	case RELAY_ERROR:
+		break;
+	}
+	return EX_FAILURE;
+}
+
+static int
+broker_status_exit(enum broker_status st)
+{
+	switch (st) {
+	case BROKER_OK:
+		return EX_OK;
+	case BROKER_NOT_RUNNING:
+		return EX_UNAVAILABLE;
+	case BROKER_TIMEOUT:
+		return EX_TEMPFAIL;
+	case BROKER_REFUSED:
+		return EX_REFUSED;
+	case BROKER_INTERRUPTED:
+	case BROKER_ERROR:
+		break;
+	}
+	return EX_FAILURE;
+}
+
+/* --broker: ask ssh-callhomed for the device's call, or for the list. */
+static int
+broker_main(const struct nms_config *cfg, const sigset_t *waitmask)
+{
+	struct ctl_reply r;
+	enum broker_status st;
+	char err[1024];
+	int fd, rc;
+
+	if (cfg->list) {
+		if ((st = broker_list(cfg->broker, cfg->list_raw, stdout, err,
+		    sizeof(err))) != BROKER_OK)
+			log_error("%s", err);
+		return broker_status_exit(st);
+	}
+	st = broker_take(cfg->broker, cfg->device_id,
+	    (long long)cfg->timeout * 1000, waitmask, &r, &fd, err,
+	    sizeof(err));
+	if (st != BROKER_OK) {
+		if (st == BROKER_INTERRUPTED)
+			log_error("interrupted by signal %d while waiting for "
+			    "the device", (int)got_signal);
+		else
+			log_error("%s", err);
+		return broker_status_exit(st);
+	}
+	log_info("took the call of \"%s\" from %s port %d, %s",
+	    r.device_id, r.addr, r.port, ctl_verify_name(r.verify));
+	rc = hand_off(cfg, fd, waitmask);
+	close(fd);
+	return rc;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -164,6 +245,8 @@ main(int argc, char *argv[])
 		log_error("%s", err);
 		return EX_USAGE;
 	}
+	if (cfg.broker != NULL)
+		return broker_main(&cfg, &waitmask);
 	if (cfg.secret_file != NULL && secret_load(cfg.secret_file, &sec, err,
 	    sizeof(err)) == -1) {
 		log_error("%s", err);
@@ -235,27 +318,7 @@ main(int argc, char *argv[])
 	log_info("accepted the call from %s, HMAC %s", name,
 	    call_hmac_name(c.hmac));
 
-	if (cfg.fdpass) {
-		if (fdpass_send(STDOUT_FILENO, c.fd, err, sizeof(err)) == -1) {
-			log_error("%s", err);
-			goto out;
-		}
-		rc = EX_OK;
-		goto out;
-	}
-	switch (relay_run(STDIN_FILENO, STDOUT_FILENO, c.fd, &waitmask)) {
-	case RELAY_DONE:
-		log_debug("relay finished");
-		rc = EX_OK;
-		break;
-	case RELAY_INTERRUPTED:
-		/* ssh and paramiko stop their ProxyCommand this way. */
-		log_debug("relay stopped by signal %d", (int)got_signal);
-		rc = EX_OK;
-		break;
-	case RELAY_ERROR:
-		break;
-	}
+	rc = hand_off(&cfg, c.fd, &waitmask);
 out:
 	if (c.fd != -1)
 		close(c.fd);

@@ -155,10 +155,43 @@ main(void)
 	ok(parse(buf, len, &used) == 0 && judge(&kh, &h) == -1 &&
 	    strstr(why, "HMAC"), "the HMAC is checked before the name");
 
+	/* A pinned host key: the device's proof without the HMAC. */
+	{
+		struct judge_rules pin = none;
+		enum judge_fail f;
+
+		pin.host_key = key_ed;
+		len = five(buf, sizeof(buf), "rtr-1", bad, "\r\n", " ", 0);
+		ok(parse(buf, len, &used) == 0 && judge_verdict(&pin, &pre,
+		    &h, &f, why, sizeof(why)) == 0 && h == CALL_HMAC_PINNED &&
+		    f == JUDGE_F_NONE, "the pinned key verifies, whatever the "
+		    "HMAC");
+		pin.secret = secret;
+		pin.secretlen = strlen(secret);
+		ok(judge_verdict(&pin, &pre, &h, &f, why, sizeof(why)) == 0 &&
+		    h == CALL_HMAC_PINNED, "... with a secret too");
+		pin.host_key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOther";
+		len = five(buf, sizeof(buf), "rtr-1", hmac, "\r\n", " ", 0);
+		ok(parse(buf, len, &used) == 0 && judge_verdict(&pin, &pre,
+		    &h, &f, why, sizeof(why)) == -1 && f == JUDGE_F_WRONG_KEY,
+		    "another key is refused even with a good HMAC: %s", why);
+		ok(judge_verdict(&sec, &pre, &h, &f, why, sizeof(why)) == 0 &&
+		    h == CALL_HMAC_VERIFIED, "without a pin the HMAC decides");
+		len = five(buf, sizeof(buf), "rtr-1", bad, "\r\n", " ", 0);
+		ok(parse(buf, len, &used) == 0 && judge_verdict(&sec, &pre,
+		    &h, &f, why, sizeof(why)) == -1 && f == JUDGE_F_WRONG_HMAC,
+		    "a wrong HMAC fails as wrong-hmac");
+		ok(parse("SSH-2.0-x\r\n", 11, &used) == 0 &&
+		    judge_verdict(&strict, &pre, &h, &f, why, sizeof(why)) ==
+		    -1 && f == JUDGE_F_NO_PREAMBLE, "no preamble fails as "
+		    "no-preamble");
+	}
+
 	ok(strcmp(call_hmac_name(CALL_HMAC_VERIFIED), "verified") == 0 &&
 	    strcmp(call_hmac_name(CALL_HMAC_ABSENT), "absent") == 0 &&
 	    strcmp(call_hmac_name(CALL_HMAC_UNCHECKED), "unchecked") == 0 &&
 	    strcmp(call_hmac_name(CALL_HMAC_SWAPPED), "verified-swapped") ==
-	    0, "HMAC states have names");
+	    0 && strcmp(call_hmac_name(CALL_HMAC_PINNED), "pinned") == 0,
+	    "HMAC states have names");
 	return done_testing();
 }

@@ -127,6 +127,22 @@ main(void)
 	is_int(run("--secret-file=/s", "--known-hosts=/k", (char *)NULL),
 	    NMSOPTS_OK, "--known-hosts with --secret-file");
 
+	/* --broker: the daemon's socket instead of listening. */
+	ok(run("--broker", "--device-id=rtr-1", (char *)NULL) == NMSOPTS_OK &&
+	    strcmp(cfg.broker, NMS_BROKER_DEFAULT) == 0 && !cfg.list,
+	    "--broker alone is the default control socket");
+	ok(run("--broker=/tmp/c", "--list", "--format=raw", (char *)NULL) ==
+	    NMSOPTS_OK && strcmp(cfg.broker, "/tmp/c") == 0 && cfg.list &&
+	    cfg.list_raw, "--broker=PATH --list --format=raw");
+	ok(run("--broker", "--list", (char *)NULL) == NMSOPTS_OK &&
+	    !cfg.list_raw, "--list is a table by default");
+	refused("--broker", NULL, "needs --device-id");
+	refused("--list", NULL, "--list needs --broker");
+	refused("--broker=", "--list", "empty value");
+	refused("--broker", "--listen=:1", "ssh-callhomed's options");
+	refused("--broker", "--secret-file=/s", "ssh-callhomed's options");
+	refused("--format=xml", NULL, "unknown value");
+
 	refused("--bogus", NULL, "unknown option");
 	refused("-x", NULL, "unknown option");
 	refused("--timeout", NULL, "needs a value");
