@@ -1,7 +1,7 @@
 #!/bin/bash
-# contrib/ and the manual: the systemd unit and its drop-ins pass
-# systemd-analyze verify, the rc scripts and the example options file
-# parse, the manual pages are clean under mandoc -Tlint, and
+# contrib/ and the manual: the systemd units (the device's template and
+# its drop-ins, ssh-callhomed's socket and service) pass systemd-analyze
+# verify, the rc scripts and the example options files parse, the manual pages are clean under mandoc -Tlint, and
 # sshd-callhome(8) documents exactly the options that --help lists.
 #
 # Runs no sshd and dials nothing.
@@ -32,7 +32,8 @@ out_empty() {
 # --- the generated files -------------------------------------------------
 
 for f in systemd/sshd-callhome@.service systemd/secret.conf \
-    openrc/sshd-callhome sysv/sshd-callhome; do
+    openrc/sshd-callhome sysv/sshd-callhome systemd/ssh-callhomed.service \
+    openrc/ssh-callhomed sysv/ssh-callhomed; do
 	if [ -f "$GEN/$f" ] && ! grep -q '@SBINDIR@' "$GEN/$f"; then
 		ok "contrib/gen/$f is generated, @SBINDIR@ replaced"
 	else
@@ -92,20 +93,85 @@ else
 	skip "systemd-analyze verify with drop-ins: no systemd-analyze"
 fi
 
+# --- ssh-callhomed's socket and service ----------------------------------
+
+DUNIT=$GEN/systemd/ssh-callhomed.service
+DSOCK=$top_srcdir/contrib/systemd/ssh-callhomed.socket
+for line in 'Type=notify' 'EnvironmentFile=-/etc/default/ssh-callhomed' \
+    'Restart=on-failure' 'RestartPreventExitStatus=64 78' \
+    'RuntimeDirectory=ssh-callhome' 'StateDirectory=ssh-callhome' \
+    'Requires=ssh-callhomed.socket' 'NoNewPrivileges=yes' \
+    'ProtectSystem=strict' 'ProtectHome=yes' 'PrivateTmp=yes' \
+    'PrivateDevices=yes' 'RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6'; do
+	check "ssh-callhomed.service has $line" grep -qx "$line" "$DUNIT"
+done
+check "ssh-callhomed.service runs ssh-callhomed with \$SSH_CALLHOMED_OPTS" \
+    grep -q '^ExecStart=/.*/ssh-callhomed \$SSH_CALLHOMED_OPTS$' "$DUNIT"
+check "ssh-callhomed.socket listens on port 4334" \
+    grep -qx 'ListenStream=0\.0\.0\.0:4334' "$DSOCK"
+# RuntimeDirectory= is where the daemon puts its control socket by
+# default, StateDirectory= where the example options put known_hosts.
+NMSD=$top_builddir/ssh-callhomed
+"$NMSD" --help >"$T/dhelp" 2>&1
+check "RuntimeDirectory= holds ssh-callhomed's default control socket" \
+    grep -q '(/run/ssh-callhome/control)' "$T/dhelp"
+check "StateDirectory= holds the example's known hosts file" \
+    grep -q -- '--known-hosts=/var/lib/ssh-callhome/' \
+    "$top_srcdir/contrib/default/ssh-callhomed"
+
+"$NMSD" --no-such-option >/dev/null 2>&1
+check "ssh-callhomed: a usage error exits 64, as RestartPreventExitStatus= expects" \
+    test $? -eq 64
+# The example options, valid as options: the daemon stops at the missing
+# registry (78), not at a usage error (64).
+(
+	. "$top_srcdir/contrib/default/ssh-callhomed"
+	# shellcheck disable=SC2086 # split on purpose, as systemd does
+	exec timeout 20 "$NMSD" --listen=127.0.0.1:"$(free_port)" \
+	    --control="$T/control" $SSH_CALLHOMED_OPTS \
+	    --devices="$T/no-such-registry"
+) >/dev/null 2>"$T/dopts.err"
+rc=$?
+if [ "$rc" -eq 78 ]; then
+	ok "the example SSH_CALLHOMED_OPTS are valid options; a missing registry exits 78"
+else
+	not_ok "the example SSH_CALLHOMED_OPTS are valid options"
+	diag "exit status $rc: $(cat "$T/dopts.err")"
+fi
+
+if command -v systemd-analyze >/dev/null 2>&1; then
+	mkdir -p "$T/broker"
+	sed "s|^ExecStart=[^ ]*/ssh-callhomed |ExecStart=$NMSD |" \
+	    "$DUNIT" >"$T/broker/ssh-callhomed.service"
+	cp "$DSOCK" "$T/broker/"
+	check "the broker unit's copy runs the built binary" \
+	    grep -q "^ExecStart=$NMSD " "$T/broker/ssh-callhomed.service"
+	out_empty "systemd-analyze verify ssh-callhomed.socket and .service" \
+	    systemd-analyze verify --man=no "$T/broker/ssh-callhomed.socket" \
+	    "$T/broker/ssh-callhomed.service"
+else
+	skip "systemd-analyze verify ssh-callhomed: systemd-analyze is not" \
+	    "installed (apt-get install systemd)"
+fi
+
 # --- the rc scripts and the options file ---------------------------------
 
 for f in contrib/openrc/sshd-callhome contrib/sysv/sshd-callhome \
-    contrib/default/sshd-callhome; do
+    contrib/default/sshd-callhome contrib/openrc/ssh-callhomed \
+    contrib/sysv/ssh-callhomed contrib/default/ssh-callhomed; do
 	out_empty "sh -n $f" sh -n "$top_srcdir/$f"
 done
-for f in openrc/sshd-callhome sysv/sshd-callhome; do
+for f in openrc/sshd-callhome sysv/sshd-callhome openrc/ssh-callhomed \
+    sysv/ssh-callhomed; do
 	out_empty "sh -n contrib/gen/$f" sh -n "$GEN/$f"
 done
-check "the SysV script has an LSB header" \
-    grep -qx '### BEGIN INIT INFO' "$top_srcdir/contrib/sysv/sshd-callhome"
-check "the OpenRC script runs under supervise-daemon" \
-    grep -qx 'supervisor=supervise-daemon' \
-    "$top_srcdir/contrib/openrc/sshd-callhome"
+for p in sshd-callhome ssh-callhomed; do
+	check "the SysV script $p has an LSB header" \
+	    grep -qx '### BEGIN INIT INFO' "$top_srcdir/contrib/sysv/$p"
+	check "the OpenRC script $p runs under supervise-daemon" \
+	    grep -qx 'supervisor=supervise-daemon' \
+	    "$top_srcdir/contrib/openrc/$p"
+done
 
 # The example options are all valid: the program gets past option parsing
 # and stops at the (missing) sshd, 78, not at a usage error, 64.
@@ -122,19 +188,22 @@ else
 	diag "exit status $rc: $(cat "$T/opts.err")"
 fi
 
-# The SysV script's status action, with the built binary: not running (3).
-if [ -r /lib/lsb/init-functions ]; then
-	sed "s|^DAEMON=.*|DAEMON=$CALLHOME|" "$GEN/sysv/sshd-callhome" \
-	    >"$T/sshd-callhome-contribtest"
-	sh "$T/sshd-callhome-contribtest" status >/dev/null 2>&1
-	check "SysV script: status says not running (3)" test $? -eq 3
-	sh "$T/sshd-callhome-contribtest" bogus >/dev/null 2>&1
-	check "SysV script: an unknown action is a usage error (3)" \
-	    test $? -eq 3
-else
-	skip "SysV script status: no /lib/lsb/init-functions"
-	skip "SysV script usage: no /lib/lsb/init-functions"
-fi
+# The SysV scripts' status action, with the built binary: not running (3).
+for p in sshd-callhome:"$CALLHOME" ssh-callhomed:"$NMSD"; do
+	bin=${p#*:} p=${p%%:*}
+	if [ -r /lib/lsb/init-functions ]; then
+		sed "s|^DAEMON=.*|DAEMON=$bin|; s|^PIDFILE=.*|PIDFILE=$T/$p.pid|" \
+		    "$GEN/sysv/$p" >"$T/$p-contribtest"
+		sh "$T/$p-contribtest" status >/dev/null 2>&1
+		check "SysV script $p: status says not running (3)" test $? -eq 3
+		sh "$T/$p-contribtest" bogus >/dev/null 2>&1
+		check "SysV script $p: an unknown action is a usage error (3)" \
+		    test $? -eq 3
+	else
+		skip "SysV script $p status: no /lib/lsb/init-functions"
+		skip "SysV script $p usage: no /lib/lsb/init-functions"
+	fi
+done
 
 # --- the manual pages ----------------------------------------------------
 
