@@ -91,15 +91,14 @@ else
 fi
 
 # Ten concurrent NETCONF sessions over the master.
-spids=
+spids=()
 for k in 1 2 3 4 5 6 7 8 9 10; do
 	bg sshc "mux-$k"
-	spids="$spids $BGPID"
+	spids[k]=$BGPID
 done
 good=0
 for k in 1 2 3 4 5 6 7 8 9 10; do
-	pid=$(echo $spids | cut -d' ' -f$k)
-	wait_pid 60 "$pid"
+	wait_pid 60 "${spids[k]}"
 	rc=$?
 	if [ $rc -eq 0 ] && netconf_ok "mux-$k"; then
 		good=$((good + 1))
