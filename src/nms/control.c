@@ -3,7 +3,6 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/time.h>
-#include <sys/uio.h>
 #include <sys/un.h>
 
 #include <errno.h>
@@ -16,6 +15,7 @@
 #include <unistd.h>
 
 #include "control.h"
+#include "fdpass.h"
 #include "log.h"
 #include "misc.h"
 
@@ -120,45 +120,18 @@ drop_client(struct control *ctl, size_t i)
 static int
 send_line(struct ctl_client *cl, const char *buf, size_t len, int fd)
 {
-	union {
-		struct cmsghdr	hdr;
-		char		buf[CMSG_SPACE(sizeof(int))];
-	} cm;
-	struct msghdr msg;
-	struct cmsghdr *cmsg;
-	struct iovec iov;
 	ssize_t n;
 
-	memset(&msg, 0, sizeof(msg));
-	iov.iov_base = (void *)buf;
-	iov.iov_len = len;
-	msg.msg_iov = &iov;
-	msg.msg_iovlen = 1;
-	if (fd != -1) {
-		memset(&cm, 0, sizeof(cm));
-		msg.msg_control = cm.buf;
-		msg.msg_controllen = sizeof(cm.buf);
-		cmsg = CMSG_FIRSTHDR(&msg);
-		cmsg->cmsg_level = SOL_SOCKET;
-		cmsg->cmsg_type = SCM_RIGHTS;
-		cmsg->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(cmsg), &fd, sizeof(int));
-	}
 	while (len > 0) {
-		n = sendmsg(cl->fd, &msg, MSG_NOSIGNAL);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n <= 0) {
+		if ((n = fdpass_sendmsg(cl->fd, buf, len, fd)) <= 0) {
 			log_debug("control client uid %lld pid %lld: %s",
 			    cl->uid, cl->pid, n == -1 ? strerror(errno) :
 			    "short write");
 			return -1;
 		}
+		buf += n;
 		len -= n;
-		iov.iov_base = (char *)iov.iov_base + n;
-		iov.iov_len = len;
-		msg.msg_control = NULL;
-		msg.msg_controllen = 0;
+		fd = -1;	/* it went with the first bytes */
 	}
 	return 0;
 }

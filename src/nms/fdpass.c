@@ -30,11 +30,11 @@ fdpass_check(int out, char *err, size_t errlen)
 }
 
 /*
- * Send fd over the socket out with SCM_RIGHTS, with the one byte of data
- * that ssh's receiving side (mm_receive_fd) insists on.
+ * One sendmsg() of buf, with fd riding on it as SCM_RIGHTS unless it is
+ * -1; EINTR is retried.  What sendmsg() returns.
  */
-int
-fdpass_send(int out, int fd, char *err, size_t errlen)
+ssize_t
+fdpass_sendmsg(int sock, const void *buf, size_t len, int fd)
 {
 	union {
 		struct cmsghdr	hdr;
@@ -43,30 +43,42 @@ fdpass_send(int out, int fd, char *err, size_t errlen)
 	struct msghdr msg;
 	struct cmsghdr *cmsg;
 	struct iovec iov;
-	char ch = '\0';
-	struct pollfd pfd;
 	ssize_t n;
 
 	memset(&msg, 0, sizeof(msg));
-	memset(&cm, 0, sizeof(cm));
-	iov.iov_base = &ch;
-	iov.iov_len = 1;
+	iov.iov_base = (void *)buf;
+	iov.iov_len = len;
 	msg.msg_iov = &iov;
 	msg.msg_iovlen = 1;
-	msg.msg_control = cm.buf;
-	msg.msg_controllen = sizeof(cm.buf);
-	cmsg = CMSG_FIRSTHDR(&msg);
-	cmsg->cmsg_level = SOL_SOCKET;
-	cmsg->cmsg_type = SCM_RIGHTS;
-	cmsg->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(cmsg), &fd, sizeof(int));
+	if (fd != -1) {
+		memset(&cm, 0, sizeof(cm));
+		msg.msg_control = cm.buf;
+		msg.msg_controllen = sizeof(cm.buf);
+		cmsg = CMSG_FIRSTHDR(&msg);
+		cmsg->cmsg_level = SOL_SOCKET;
+		cmsg->cmsg_type = SCM_RIGHTS;
+		cmsg->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(cmsg), &fd, sizeof(int));
+	}
+	while ((n = sendmsg(sock, &msg, MSG_NOSIGNAL)) == -1 && errno == EINTR)
+		;
+	return n;
+}
+
+/*
+ * Send fd over the socket out, with the one byte of data that ssh's
+ * receiving side (mm_receive_fd) insists on.
+ */
+int
+fdpass_send(int out, int fd, char *err, size_t errlen)
+{
+	struct pollfd pfd;
+	ssize_t n;
 
 	for (;;) {
-		n = sendmsg(out, &msg, MSG_NOSIGNAL);
+		n = fdpass_sendmsg(out, "", 1, fd);
 		if (n == 1)
 			return 0;
-		if (n == -1 && errno == EINTR)
-			continue;
 		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
 			/* A non-blocking stdout: wait, but not for ever. */
 			pfd.fd = out;
