@@ -9,6 +9,8 @@ a fleet of BENCH_PARKED callers from bench/caller (C, HMAC on), and
   idle      the daemon's wakeups per second while the calls sit parked
             (/proc/PID/task/*/schedstat, run count over BENCH_IDLE_SECONDS)
   list      `ssh-callhome --broker --list` wall time, BENCH_LIST_RUNS runs
+  (knobs: BENCH_PARKED, BENCH_IDLE_SECONDS, BENCH_LIST_RUNS, BENCH_TAKES,
+  BENCH_BROKER_WAIT, BENCH_MAX_STARTUPS: see below)
   take      `take ID 0` latency, request written to descriptor received,
             over BENCH_TAKES distinct parked devices (Python client)
 
@@ -36,6 +38,9 @@ IDLE = float(E.get("BENCH_IDLE_SECONDS", "5"))
 LIST_RUNS = int(E.get("BENCH_LIST_RUNS", "5"))
 TAKES = int(E.get("BENCH_TAKES", "2000"))
 WAIT = float(E.get("BENCH_BROKER_WAIT", "120"))
+# The daemon's pending table holds this many callers still sending their
+# preamble (its slots are allocated once, touched as they are used).
+STARTUPS = int(E.get("BENCH_MAX_STARTUPS", str(N + 100)))
 
 lines = []
 
@@ -170,7 +175,7 @@ def main():
              "--listen=127.0.0.1:%d" % port,
              "--devices=" + os.path.join(tmp, "devices"),
              "--secret-file=" + secret, "--control=" + ctlpath,
-             "--preamble-timeout=60", "--max-startups=%d" % (N + 100), "-q"],
+             "--preamble-timeout=60", "--max-startups=%d" % STARTUPS, "-q"],
             stdin=subprocess.DEVNULL, stdout=dlog, stderr=dlog)
         t = time.monotonic()
         while not os.path.exists(ctlpath):
