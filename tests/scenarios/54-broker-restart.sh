@@ -202,7 +202,7 @@ fi
 touch "$T/stop"
 wait_pid 20 "$FPID"
 read -r _ dials _ refused _ reset _ other <"$T/fleet.count" ||
-    dials=0 refused=? reset=? other=?
+    dials=0 refused=none reset=none other=none
 diag "fleet: $dials dials, $refused refused, $reset reset, $other other errors"
 [ -s "$T/fleet.err" ] && diag "$(head -5 "$T/fleet.err")"
 check "the fleet dialled through both restarts ($dials dials)" [ "$dials" -ge $((N * 4)) ]
