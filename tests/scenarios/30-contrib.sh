@@ -111,7 +111,6 @@ check "ssh-callhomed.socket listens on port 4334" \
     grep -qx 'ListenStream=0\.0\.0\.0:4334' "$DSOCK"
 # RuntimeDirectory= is where the daemon puts its control socket by
 # default, StateDirectory= where the example options put known_hosts.
-NMSD=$top_builddir/ssh-callhomed
 "$NMSD" --help >"$T/dhelp" 2>&1
 check "RuntimeDirectory= holds ssh-callhomed's default control socket" \
     grep -q '(/run/ssh-callhome/control)' "$T/dhelp"

@@ -7,18 +7,12 @@
 # re-reads the registry; the control socket refuses other users.
 . "${top_srcdir:?run through make check}/tests/scenarios/lib.sh"
 
-NMSD=$top_builddir/ssh-callhomed
 need_test_user
 setup_sshd "$(unprivileged_user)"
 [ -x "$NMSD" ] || skip_all "ssh-callhomed not built"
 
 port=$(free_port)
 CTL=$T/control
-raw() { "$NMS" --broker="$CTL" --list --format=raw; }
-# state id: the STATE field of the device's line in the raw list.
-state() { raw | awk -v id="$1" '$1 == "device" && $2 == id { print $3 }'; }
-is_state() { [ "$(state "$1")" = "$2" ]; }
-field() { raw | awk -v id="$1" -v f="$2" '$1 == "device" && $2 == id { print $f }'; }
 
 # Every option of --help in the man page and back; the page lints clean.
 MAN8=$top_srcdir/man/ssh-callhomed.8

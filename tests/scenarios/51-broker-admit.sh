@@ -6,14 +6,12 @@
 # systemd notifications (READY=1, STATUS=).
 . "${top_srcdir:?run through make check}/tests/scenarios/lib.sh"
 
-NMSD=$top_builddir/ssh-callhomed
 need_test_user
 setup_sshd "$(unprivileged_user)"
 [ -x "$NMSD" ] || skip_all "ssh-callhomed not built"
 
 port=$(free_port)
 CTL=$T/control
-raw() { "$NMS" --broker="$CTL" --list --format=raw; }
 
 # A notify socket that writes each datagram as a line.
 bg "$PYTHON" -c '

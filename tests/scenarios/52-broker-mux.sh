@@ -8,18 +8,13 @@
 # on the device.  Without ControlMaster every session is a take of its own.
 . "${top_srcdir:?run through make check}/tests/scenarios/lib.sh"
 
-NMSD=$top_builddir/ssh-callhomed
 need_test_user
 setup_sshd "$(unprivileged_user)"
 [ -x "$NMSD" ] || skip_all "ssh-callhomed not built"
 
 port=$(free_port)
 CTL=$T/control
-state() {
-	"$NMS" --broker="$CTL" --list --format=raw |
-	    awk '$1 == "device" && $2 == "dev" { print $3 }'
-}
-is_parked() { [ "$(state)" = parked ]; }
+is_parked() { is_state dev parked; }
 takes() { grep -c "took dev\$" "$T/d.log"; }
 sessions() { grep -c "session started" "$T/dev.dev"; }
 # The master detaches: it is no child of ours, and is a zombie (of this

@@ -8,7 +8,6 @@
 # one through the relay as paramiko's ProxyCommand.
 . "${top_srcdir:?run through make check}/tests/scenarios/lib.sh"
 
-NMSD=$top_builddir/ssh-callhomed
 N=20
 need_test_user
 setup_sshd "$(unprivileged_user)"
@@ -17,10 +16,6 @@ have_ipv6 || skip_all "no IPv6 loopback: half the fleet calls [::1]"
 
 port=$(free_port)
 CTL=$T/control
-raw() { "$NMS" --broker="$CTL" --list --format=raw; }
-state() { raw | awk -v id="$1" '$1 == "device" && $2 == id { print $3 }'; }
-is_state() { [ "$(state "$1")" = "$2" ]; }
-field() { raw | awk -v id="$1" -v f="$2" '$1 == "device" && $2 == id { print $f }'; }
 # parked_count: devices the raw list shows parked.
 parked_count() { raw | awk '$1 == "device" && $3 == "parked" { n++ } END { print n + 0 }'; }
 all_parked() { [ "$(parked_count)" -eq "$N" ]; }

@@ -20,7 +20,6 @@
 # the old daemon's exit and the new one's bind.  The test must then fail.
 . "${top_srcdir:?run through make check}/tests/scenarios/lib.sh"
 
-NMSD=$top_builddir/ssh-callhomed
 N=50
 R=5
 BACKOFF=0.5	# a fleet device re-dials at most this long after a hang-up
@@ -30,7 +29,6 @@ setup_sshd "$(unprivileged_user)"
 
 port=$(free_port)
 CTL=$T/control
-raw() { "$NMS" --broker="$CTL" --list --format=raw 2>/dev/null; }
 parked_count() {
 	raw | awk '$1 == "device" && $3 == "parked" && $7 == "verified" { n++ }
 	    END { print n + 0 }'

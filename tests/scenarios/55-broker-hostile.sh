@@ -16,7 +16,6 @@
 # the table and the test must fail.
 . "${top_srcdir:?run through make check}/tests/scenarios/lib.sh"
 
-NMSD=$top_builddir/ssh-callhomed
 N=20
 HOSTILE=500
 need_test_user
@@ -25,7 +24,6 @@ setup_sshd "$(unprivileged_user)"
 
 port=$(free_port)
 CTL=$T/control
-raw() { "$NMS" --broker="$CTL" --list --format=raw 2>/dev/null; }
 
 if [ -n "${BROKER_HOSTILE_UNTUNED:-}" ]; then
 	tuning="--max-startups=10"

@@ -13,18 +13,12 @@
 # for this suite.
 . "${top_srcdir:?run through make check}/tests/scenarios/lib.sh"
 
-NMSD=$top_builddir/ssh-callhomed
 need_test_user
 setup_sshd "$(unprivileged_user)"
 [ -x "$NMSD" ] || skip_all "ssh-callhomed not built"
 
 port=$(free_port)
 CTL=$T/control
-raw() { "$NMS" --broker="$CTL" --list --format=raw; }
-# field id N: field N of the device's line in the raw list.
-field() { raw | awk -v id="$1" -v f="$2" '$1 == "device" && $2 == id { print $f }'; }
-state() { field "$1" 3; }
-is_state() { [ "$(state "$1")" = "$2" ]; }
 # unknown id reason: the raw list has an unknown line for id with reason.
 unknown() {
 	raw | awk -v id="$1" -v r="$2" '

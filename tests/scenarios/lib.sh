@@ -17,6 +17,7 @@ ulimit -S -c 0
 PYTHON=/usr/bin/python3
 CALLHOME=$top_builddir/sshd-callhome
 NMS=$top_builddir/ssh-callhome
+NMSD=$top_builddir/ssh-callhomed
 CALLRECV=$top_srcdir/tests/helpers/callrecv.py
 NETCONF_STUB=$top_builddir/tests/helpers/netconf-stub
 SUBREAPER=$top_builddir/tests/helpers/subreaper
@@ -681,3 +682,12 @@ show() {
 	done
 	return 0
 }
+
+# The fleet as ssh-callhomed lists it, for the broker scenarios (5x); CTL
+# names the daemon's control socket.  raw: the protocol's lines; field ID
+# N: field N of the device line of ID; state ID: its state (empty when it
+# has no line); is_state ID STATE, for wait_until.
+raw() { "$NMS" --broker="$CTL" --list --format=raw 2>/dev/null; }
+field() { raw | awk -v id="$1" -v f="$2" '$1 == "device" && $2 == id { print $f }'; }
+state() { field "$1" 3; }
+is_state() { [ "$(state "$1")" = "$2" ]; }
