@@ -43,9 +43,6 @@
 #define REGISTRY_FILE_MAX	(8 * 1024 * 1024)	/* bytes */
 /* Without a registry any caller may name a device: bound the table. */
 #define PARK_UNLISTED_MAX	4096
-#define KEEPALIVE_IDLE		60	/* s before the first probe */
-#define KEEPALIVE_INTVL		10	/* s between probes */
-#define KEEPALIVE_CNT		6	/* probes lost: the device is gone */
 
 extern char **environ;
 
@@ -247,20 +244,23 @@ call_where(int fd, char *addr, size_t addrlen, int *port)
 
 /*
  * A parked socket: blocking (it is someone else's once taken), and with
- * keepalive, so that a device that vanished without a FIN is noticed.
+ * keepalive, so that a device that vanished without a FIN is noticed:
+ * the kernel then ends the socket and poll reports the hang-up.
  */
 static void
-park_ready(int fd)
+park_ready(int fd, int ka_interval, int ka_count)
 {
-	int on = 1, v, fl;
+	int on = 1, fl;
 
 	(void)setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof(on));
-	v = KEEPALIVE_IDLE;
-	(void)setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &v, sizeof(v));
-	v = KEEPALIVE_INTVL;
-	(void)setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &v, sizeof(v));
-	v = KEEPALIVE_CNT;
-	(void)setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &v, sizeof(v));
+	if (ka_interval > 0) {
+		(void)setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &ka_interval,
+		    sizeof(ka_interval));
+		(void)setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &ka_interval,
+		    sizeof(ka_interval));
+		(void)setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &ka_count,
+		    sizeof(ka_count));
+	}
 	if ((fl = fcntl(fd, F_GETFL)) != -1)
 		(void)fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
 }
@@ -416,7 +416,7 @@ judge(struct daemon *dm, size_t i, const struct preamble *p)
 		    call_hmac_name(hmac));
 		break;
 	}
-	park_ready(fd);
+	park_ready(fd, dm->cfg.ka_interval, dm->cfg.ka_count);
 	control_parked(&dm->ctl, d);
 }
 
