@@ -610,7 +610,7 @@ main(int argc, char *argv[])
 	sigset_t waitmask;
 	char err[1024], **args;
 	size_t i;
-	int rc;
+	int rc, r;
 
 	sanitise_stdfd();
 	signals_reset_inherited();
@@ -666,6 +666,13 @@ main(int argc, char *argv[])
 	    &dm.cfg.admit) == -1) {
 		log_error("out of memory");
 		rc = EX_OSERR;
+		goto out;
+	}
+	/* The default's directory is made: a daemon started by hand works. */
+	if ((r = control_dir(dm.cfg.control, strcmp(dm.cfg.control,
+	    DAEMON_CONTROL) == 0, err, sizeof(err))) != 0) {
+		log_error("%s", err);
+		rc = r == CONTROL_DIR_CONFIG ? EX_CONFIG : EX_OSERR;
 		goto out;
 	}
 	if (listen_all(&dm.cfg, &dm.l, err, sizeof(err)) == -1) {
