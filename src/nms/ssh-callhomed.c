@@ -401,9 +401,12 @@ judge(struct daemon *dm, size_t i, const struct preamble *p)
 	    time(NULL), &old);
 	switch (po) {
 	case PARK_REFUSED:
-		log_warn("call from %s (DEVICE-ID \"%s\", %s) refused: a "
-		    "verified call of the device is parked", addr, d->id,
-		    call_hmac_name(hmac));
+		/* Listed like any refused caller: it may be a forger. */
+		if (park_unknown_note(&dm->pk, d->id, addr, CTL_R_UNVERIFIED,
+		    p->host_key, time(NULL)))
+			log_warn("call from %s (DEVICE-ID \"%s\", %s) refused: "
+			    "a verified call of the device is parked", addr,
+			    d->id, call_hmac_name(hmac));
 		close(fd);
 		return;
 	case PARK_REPLACED:
