@@ -15,7 +15,7 @@
 #define CONTROL_CLIENTS_MAX	64
 #define CONTROL_MODE		0660	/* owner and group */
 #define CONTROL_SEND_MS		2000	/* a client that does not read */
-#define CONTROL_DIR_MODE	0755	/* a directory made for the socket */
+#define CONTROL_DIR_MODE	0750	/* a directory made for the socket */
 #define CONTROL_DIR_CONFIG	(-2)	/* control_dir: the operator's fault */
 
 struct ctl_client {

@@ -1,11 +1,12 @@
 #!/bin/bash
 # 58: the control socket's directory.  The default, /run/ssh-callhome, is
-# made when missing (a daemon started by hand, not by systemd), mode 0755
-# whatever the umask, and ssh-callhome --broker finds the daemon there
-# without --broker=PATH.  Under a /run of its own (a private mount
-# namespace), so that the host's is not touched.  Any other --control
-# path whose directory is missing, or is not a directory, is a
-# configuration error: exit 78, naming the directory, nothing made.
+# made when missing (a daemon started by hand, not by systemd), mode 0750
+# as the service files make it, whatever the umask; ssh-callhome --broker
+# then finds the daemon there without --broker=PATH.  Under a /run of its
+# own (a private mount namespace), so that the host's is not touched.
+# Any other --control path whose directory is missing, or is not a
+# directory, is a configuration error: exit 78, naming the directory,
+# nothing made.
 . "${top_srcdir:?run through make check}/tests/scenarios/lib.sh"
 
 setup_sshd
@@ -67,8 +68,8 @@ bg unshare --mount --propagation private bash "$T/inner.sh" "$NMSD" "$NMS" \
 wait_pid 40 "$BGPID"
 out=$(cat "$T/inner.out")
 check "the private /run starts empty" grep -qx "before: 0 entries" "$T/inner.out"
-if grep -qx "mode: 755" "$T/inner.out"; then
-	ok "the default directory is made, mode 0755 despite umask 077"
+if grep -qx "mode: 750" "$T/inner.out"; then
+	ok "the default directory is made, mode 0750 despite umask 077"
 else
 	not_ok "the default directory: $out"; diag "$(cat "$T/d.log")"
 fi
