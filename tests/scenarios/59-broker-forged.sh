@@ -103,12 +103,14 @@ cat >"$T/forge.py" <<-'PY'
 	except OSError as e:
 	    print("closed" if getattr(e, "errno", 0) else "timeout: %s" % e)
 	PY
+# listed id reason: an unknown line for id from loopback with reason.
+listed() { raw | grep -q "^unknown $1 127\.0\.0\.1 $2 "; }
 # forge what id key secret reason: one forged call, then the checks.
 forge() {
 	local what=$1 id=$2 key=$3 secret=$4 reason=$5 out
 	out=$(timeout 15 "$PYTHON" "$T/forge.py" "$port" "$id" "$key" "$secret" 2>&1)
 	check "$what: the daemon closes the forged call ($out)" [ "$out" = closed ]
-	if wait_until 5 eval 'raw | grep -q "^unknown $id 127\.0\.0\.1 $reason "'; then
+	if wait_until 5 listed "$id" "$reason"; then
 		ok "$what: listed as unknown, $reason"
 	else
 		not_ok "$what: not listed as unknown $reason"; diag "$(raw)"
