@@ -59,10 +59,15 @@ control_dir(const char *path, int make, char *err, size_t errlen)
 		    "the default one is made)", path, dir);
 		return CONTROL_DIR_CONFIG;
 	}
-	if ((mkdir(dir, CONTROL_DIR_MODE) == -1 && errno != EEXIST) ||
-	    chmod(dir, CONTROL_DIR_MODE) == -1) {
+	if (mkdir(dir, CONTROL_DIR_MODE) == -1) {
+		if (errno == EEXIST)
+			return 0;	/* made meanwhile, and not ours */
 		snprintf(err, errlen, "cannot make %s for the control socket: "
 		    "%s", dir, strerror(errno));
+		return -1;
+	}
+	if (chmod(dir, CONTROL_DIR_MODE) == -1) {
+		snprintf(err, errlen, "%s: %s", dir, strerror(errno));
 		return -1;
 	}
 	log_info("made %s for the control socket", dir);

@@ -407,6 +407,9 @@ judge(struct daemon *dm, size_t i, const struct preamble *p)
 			log_warn("call from %s (DEVICE-ID \"%s\", %s) refused: "
 			    "a verified call of the device is parked", addr,
 			    d->id, call_hmac_name(hmac));
+		else
+			log_debug("call from %s refused again: unverified",
+			    addr);
 		close(fd);
 		return;
 	case PARK_REPLACED:
