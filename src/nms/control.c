@@ -20,6 +20,61 @@
 #include "misc.h"
 
 /*
+ * The control socket's directory.  A missing one is made (one level,
+ * mode CONTROL_DIR_MODE whatever the umask) when make is set, as
+ * systemd's RuntimeDirectory= would for the default path; otherwise it is
+ * the operator's mistake.  0; CONTROL_DIR_CONFIG for a directory that is
+ * missing or not one; -1 for a system error.
+ */
+int
+control_dir(const char *path, int make, char *err, size_t errlen)
+{
+	char dir[sizeof(((struct control *)NULL)->path)];
+	struct stat st;
+	char *slash;
+
+	if (strlcpy(dir, path, sizeof(dir)) >= sizeof(dir)) {
+		snprintf(err, errlen, "--control=%s: path too long", path);
+		return CONTROL_DIR_CONFIG;
+	}
+	if ((slash = strrchr(dir, '/')) == NULL)
+		return 0;		/* the working directory */
+	if (slash == dir)
+		slash++;		/* "/" itself */
+	*slash = '\0';
+	if (stat(dir, &st) == 0) {
+		if (S_ISDIR(st.st_mode))
+			return 0;
+		snprintf(err, errlen, "--control=%s: %s is not a directory",
+		    path, dir);
+		return CONTROL_DIR_CONFIG;
+	}
+	if (errno != ENOENT && errno != ENOTDIR) {
+		snprintf(err, errlen, "--control=%s: %s: %s", path, dir,
+		    strerror(errno));
+		return -1;
+	}
+	if (!make) {
+		snprintf(err, errlen, "--control=%s: no directory %s (only "
+		    "the default one is made)", path, dir);
+		return CONTROL_DIR_CONFIG;
+	}
+	if (mkdir(dir, CONTROL_DIR_MODE) == -1) {
+		if (errno == EEXIST)
+			return 0;	/* made meanwhile, and not ours */
+		snprintf(err, errlen, "cannot make %s for the control socket: "
+		    "%s", dir, strerror(errno));
+		return -1;
+	}
+	if (chmod(dir, CONTROL_DIR_MODE) == -1) {
+		snprintf(err, errlen, "%s: %s", dir, strerror(errno));
+		return -1;
+	}
+	log_info("made %s for the control socket", dir);
+	return 0;
+}
+
+/*
  * Bind path, refusing to take the socket of a daemon that still answers
  * there; a stale socket file is replaced.  The umask makes the file's
  * mode right from the start: no moment where others may connect.

@@ -43,9 +43,6 @@
 #define REGISTRY_FILE_MAX	(8 * 1024 * 1024)	/* bytes */
 /* Without a registry any caller may name a device: bound the table. */
 #define PARK_UNLISTED_MAX	4096
-#define KEEPALIVE_IDLE		60	/* s before the first probe */
-#define KEEPALIVE_INTVL		10	/* s between probes */
-#define KEEPALIVE_CNT		6	/* probes lost: the device is gone */
 
 extern char **environ;
 
@@ -247,20 +244,23 @@ call_where(int fd, char *addr, size_t addrlen, int *port)
 
 /*
  * A parked socket: blocking (it is someone else's once taken), and with
- * keepalive, so that a device that vanished without a FIN is noticed.
+ * keepalive, so that a device that vanished without a FIN is noticed:
+ * the kernel then ends the socket and poll reports the hang-up.
  */
 static void
-park_ready(int fd)
+park_ready(int fd, int ka_interval, int ka_count)
 {
-	int on = 1, v, fl;
+	int on = 1, fl;
 
 	(void)setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof(on));
-	v = KEEPALIVE_IDLE;
-	(void)setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &v, sizeof(v));
-	v = KEEPALIVE_INTVL;
-	(void)setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &v, sizeof(v));
-	v = KEEPALIVE_CNT;
-	(void)setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &v, sizeof(v));
+	if (ka_interval > 0) {
+		(void)setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &ka_interval,
+		    sizeof(ka_interval));
+		(void)setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &ka_interval,
+		    sizeof(ka_interval));
+		(void)setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &ka_count,
+		    sizeof(ka_count));
+	}
 	if ((fl = fcntl(fd, F_GETFL)) != -1)
 		(void)fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
 }
@@ -401,9 +401,15 @@ judge(struct daemon *dm, size_t i, const struct preamble *p)
 	    time(NULL), &old);
 	switch (po) {
 	case PARK_REFUSED:
-		log_warn("call from %s (DEVICE-ID \"%s\", %s) refused: a "
-		    "verified call of the device is parked", addr, d->id,
-		    call_hmac_name(hmac));
+		/* Listed like any refused caller: it may be a forger. */
+		if (park_unknown_note(&dm->pk, d->id, addr, CTL_R_UNVERIFIED,
+		    p->host_key, time(NULL)))
+			log_warn("call from %s (DEVICE-ID \"%s\", %s) refused: "
+			    "a verified call of the device is parked", addr,
+			    d->id, call_hmac_name(hmac));
+		else
+			log_debug("call from %s refused again: unverified",
+			    addr);
 		close(fd);
 		return;
 	case PARK_REPLACED:
@@ -416,7 +422,7 @@ judge(struct daemon *dm, size_t i, const struct preamble *p)
 		    call_hmac_name(hmac));
 		break;
 	}
-	park_ready(fd);
+	park_ready(fd, dm->cfg.ka_interval, dm->cfg.ka_count);
 	control_parked(&dm->ctl, d);
 }
 
@@ -610,7 +616,7 @@ main(int argc, char *argv[])
 	sigset_t waitmask;
 	char err[1024], **args;
 	size_t i;
-	int rc;
+	int rc, r;
 
 	sanitise_stdfd();
 	signals_reset_inherited();
@@ -666,6 +672,13 @@ main(int argc, char *argv[])
 	    &dm.cfg.admit) == -1) {
 		log_error("out of memory");
 		rc = EX_OSERR;
+		goto out;
+	}
+	/* The default's directory is made: a daemon started by hand works. */
+	if ((r = control_dir(dm.cfg.control, strcmp(dm.cfg.control,
+	    DAEMON_CONTROL) == 0, err, sizeof(err))) != 0) {
+		log_error("%s", err);
+		rc = r == CONTROL_DIR_CONFIG ? EX_CONFIG : EX_OSERR;
 		goto out;
 	}
 	if (listen_all(&dm.cfg, &dm.l, err, sizeof(err)) == -1) {
