@@ -124,7 +124,6 @@ static void
 print_reach(const struct config *cfg)
 {
 	long long period = cfg->periodic * 60000LL, next, now;
-	struct timespec ts;
 	struct tm tm;
 	time_t t;
 	char when[64];
@@ -143,8 +142,7 @@ print_reach(const struct config *cfg)
 			    cfg->interface);
 	}
 	if (cfg->anchor_text != NULL) {
-		clock_gettime(CLOCK_REALTIME, &ts);
-		now = (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+		now = wall_ms();
 		next = anchor_next(cfg->anchor_ms, period, now);
 		t = (time_t)(next / 1000);
 		if (gmtime_r(&t, &tm) == NULL ||

@@ -186,15 +186,6 @@ struct run {
 						   was lost, not closed */
 };
 
-static long long
-wall_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /*
  * --periodic: how long to wait for the next call, the last one having
  * started at started (now_ms()).  With --anchor-time, until the next grid
