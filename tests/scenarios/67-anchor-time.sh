@@ -45,7 +45,7 @@ check "then the next call is put at a grid point" \
     wait_log 5 'periodic: next call in'
 line=$(grep -m1 'periodic: next call in' "$T/ch.log")
 at=$(echo "$line" | cut -d' ' -f1)
-wait=$(echo "$line" | sed 's/.*next call in \([0-9]*\)s.*/\1/')
+wait=$(echo "$line" | sed 's/.*next call in \(-\{0,1\}[0-9]*\)s.*/\1/')
 diag "$line"
 # The grid point after the end is G1 + 120: no call to catch up on G1 + 60.
 check "... the one after the end, G1 + 120, not at once ($at + $wait s)" \
