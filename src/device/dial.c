@@ -61,6 +61,76 @@ tcp_options(int fd, const struct dial_opts *o)
 #endif
 }
 
+int
+dial_interface_supported(void)
+{
+#ifdef SO_BINDTODEVICE
+	return 1;
+#else
+	return 0;
+#endif
+}
+
+/* The source port --bind fixes, or 0. */
+static int
+bind_port(const struct dial_opts *o)
+{
+	if (o->bind_len == 0)
+		return 0;
+	if (o->bind_addr->sa_family == AF_INET6)
+		return ntohs(((const struct sockaddr_in6 *)
+		    (const void *)o->bind_addr)->sin6_port);
+	return ntohs(((const struct sockaddr_in *)
+	    (const void *)o->bind_addr)->sin_port);
+}
+
+/*
+ * --interface and --bind on a new socket: 0, or an errno value, with
+ * *what naming the call that failed.  SO_REUSEADDR lets a fixed source
+ * port be bound again while an earlier call's connection from it lingers
+ * in TIME_WAIT (towards another server, or the same one from the NMS's
+ * side); the kernel still refuses to connect from the very same address
+ * and port to the very same server while this side's TIME_WAIT for it
+ * lasts.
+ */
+static int
+source_setup(int fd, const struct dial_opts *o, const char **what)
+{
+	int on = 1;
+
+	*what = "";
+#ifdef SO_BINDTODEVICE
+	if (o->interface != NULL) {
+		*what = "SO_BINDTODEVICE";
+		if (setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, o->interface,
+		    (socklen_t)strlen(o->interface) + 1) == -1)
+			return errno;
+	}
+#endif
+	if (o->bind_len > 0) {
+		*what = "SO_REUSEADDR";
+		if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on,
+		    sizeof(on)) == -1)
+			return errno;
+#ifdef IP_BIND_ADDRESS_NO_PORT
+		/* No port given: let connect() choose it, per destination. */
+		if (bind_port(o) == 0)
+			(void)setsockopt(fd, IPPROTO_IP,
+			    IP_BIND_ADDRESS_NO_PORT, &on, sizeof(on));
+#endif
+		*what = "bind";
+		if (bind(fd, o->bind_addr, o->bind_len) == -1)
+			return errno;
+	}
+	return 0;
+}
+
+static const char *
+family_name(int family)
+{
+	return family == AF_INET6 ? "IPv6" : "IPv4";
+}
+
 /* Connect fd to ra within budget_ms: 0, or an errno value. */
 static int
 connect_one(int fd, const struct resolved_addr *ra, int budget_ms,
@@ -137,6 +207,7 @@ dial(const struct server *sv, const struct dial_opts *o, int *fdp, char *peer,
 	sigset_t mask;
 	int fd, e;
 	size_t k;
+	const char *what;
 	char host[NI_MAXHOST];
 
 	*fdp = -1;
@@ -163,11 +234,31 @@ dial(const struct server *sv, const struct dial_opts *o, int *fdp, char *peer,
 			    sv->name, host);
 			continue;
 		}
+		if (o->bind_len > 0 && o->bind_addr->sa_family != ra->family) {
+			log_warn("%s [%s]: not tried: --bind=%s is an %s "
+			    "address, this is an %s one", sv->name, host,
+			    o->bind_text, family_name(o->bind_addr->sa_family),
+			    family_name(ra->family));
+			continue;
+		}
 		fd = socket(ra->family, ra->socktype | SOCK_NONBLOCK |
 		    SOCK_CLOEXEC, ra->protocol);
 		if (fd == -1) {
 			log_warn("%s [%s]: socket: %s", sv->name, host,
 			    strerror(errno));
+			continue;
+		}
+		if ((e = source_setup(fd, o, &what)) != 0) {
+			close(fd);
+			if (o->interface != NULL &&
+			    strcmp(what, "SO_BINDTODEVICE") == 0)
+				log_warn("%s [%s]: --interface=%s: %s%s",
+				    sv->name, host, o->interface, strerror(e),
+				    e == EPERM ? " (needs CAP_NET_RAW on "
+				    "Linux before 5.7)" : "");
+			else
+				log_warn("%s [%s]: --bind=%s: %s: %s", sv->name,
+				    host, o->bind_text, what, strerror(e));
 			continue;
 		}
 		e = connect_one(fd, ra, budget, &mask);
@@ -181,8 +272,11 @@ dial(const struct server *sv, const struct dial_opts *o, int *fdp, char *peer,
 		close(fd);
 		if (e == EINTR)
 			return DIAL_INTERRUPTED;
-		log_warn("%s [%s]: %s", sv->name, host,
-		    e == ETIMEDOUT ? "connection timed out" : strerror(e));
+		log_warn("%s [%s]: %s%s", sv->name, host,
+		    e == ETIMEDOUT ? "connection timed out" : strerror(e),
+		    e == EADDRNOTAVAIL && bind_port(o) != 0 ? " (the source "
+		    "port of --bind is still in TIME_WAIT towards this server; "
+		    "see net.ipv4.tcp_tw_reuse)" : "");
 	}
 	return DIAL_FAILED;
 }

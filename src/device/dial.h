@@ -7,6 +7,9 @@
 #ifndef DIAL_H
 #define DIAL_H
 
+#include <sys/types.h>
+#include <sys/socket.h>
+
 #include <signal.h>
 #include <stddef.h>
 
@@ -19,10 +22,16 @@ struct dial_opts {
 	int		 ka_count;
 	unsigned int	 user_timeout_ms; /* TCP_USER_TIMEOUT; 0: none */
 	const sigset_t	*waitmask;	/* signals to let in while waiting */
+	/* Where calls come from; bind_len 0: no --bind. */
+	const struct sockaddr *bind_addr;
+	socklen_t	 bind_len;
+	const char	*bind_text;	/* as given, for the log */
+	const char	*interface;	/* NULL: no --interface */
 };
 
 enum dial_status { DIAL_OK, DIAL_FAILED, DIAL_INTERRUPTED };
 
+int	dial_interface_supported(void);
 enum dial_status
 	dial(const struct server *sv, const struct dial_opts *o, int *fdp,
 	    char *peer, size_t peerlen);

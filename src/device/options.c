@@ -1,11 +1,18 @@
 #include "config.h"
 
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <arpa/inet.h>
+#include <net/if.h>
+#include <netinet/in.h>
+
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "anchor.h"
 #include "optarg.h"
 #include "options.h"
 
@@ -17,6 +24,9 @@ enum {
 	OPT_STARTUP_DELAY, OPT_PERIODIC, OPT_IDLE_TIMEOUT, OPT_DAEMON,
 	OPT_PIDFILE, OPT_SYSLOG, OPT_REDIAL_JITTER, OPT_WAIT_FOR_CLIENT
 };
+
+/* Where calls come from: a block of their own. */
+enum { OPT_BIND = 512, OPT_INTERFACE, OPT_ANCHOR_TIME };
 
 static const struct option longopts[] = {
 	{ "device-id",		required_argument, NULL, OPT_DEVICE_ID },
@@ -45,6 +55,9 @@ static const struct option longopts[] = {
 	{ "daemon",		no_argument,	   NULL, OPT_DAEMON },
 	{ "pidfile",		required_argument, NULL, OPT_PIDFILE },
 	{ "syslog",		no_argument,	   NULL, OPT_SYSLOG },
+	{ "bind",		required_argument, NULL, OPT_BIND },
+	{ "interface",		required_argument, NULL, OPT_INTERFACE },
+	{ "anchor-time",	required_argument, NULL, OPT_ANCHOR_TIME },
 	{ "verbose",		no_argument,	   NULL, 'v' },
 	{ "quiet",		no_argument,	   NULL, 'q' },
 	{ "version",		no_argument,	   NULL, 'V' },
@@ -74,6 +87,11 @@ static const char usage_text[] =
 "  --periodic=MINUTES         dial once per period instead of staying up\n"
 "  --idle-timeout=SECONDS     close an idle session (180 with --periodic)\n"
 "  --once                     one session, then exit\n"
+"Where calls come from:\n"
+"  --bind=ADDR[:PORT]         source address (IPv4 or [IPv6]) and port\n"
+"  --interface=IFNAME         leave through this interface or VRF\n"
+"  --anchor-time=TIME         with --periodic: call at TIME + k periods;\n"
+"                             TIME as 2026-01-01T00:00:00Z or ...+01:00\n"
 "Session:\n"
 "  --keepalive-interval=SECONDS  sshd ClientAliveInterval, 0 = off (15)\n"
 "  --keepalive-count=N        sshd ClientAliveCountMax (3)\n"
@@ -104,6 +122,80 @@ static const char *const preamble_words[] = { "junos", "junos-nul", "none",
 static const char *const services_words[] = { "netconf", "any", NULL };
 static const char *const strategy_words[] = { "in-order", "sticky", "random",
     NULL };
+
+/* --bind=ADDR[:PORT]: a numeric address, IPv4 or [IPv6], no zone. */
+static int
+bind_option(const char *arg, struct config *cfg, char *err, size_t errlen)
+{
+	struct sockaddr_in *sin = (struct sockaddr_in *)&cfg->bind_addr;
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&cfg->bind_addr;
+	struct server sv;
+	const char *why;
+	int port;
+
+	/* Port 0 stands for "none given": server_parse() refuses an explicit 0. */
+	if (server_parse(arg, 0, &sv, &why) == -1) {
+		snprintf(err, errlen, "--bind=%s: %s", arg, why);
+		return -1;
+	}
+	port = (int)strtonum(sv.port, 0, 65535, &why);
+	memset(&cfg->bind_addr, 0, sizeof(cfg->bind_addr));
+	if (inet_pton(AF_INET, sv.host, &sin->sin_addr) == 1) {
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons(port);
+		cfg->bind_len = sizeof(*sin);
+	} else if (inet_pton(AF_INET6, sv.host, &sin6->sin6_addr) == 1) {
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons(port);
+		cfg->bind_len = sizeof(*sin6);
+	} else {
+		snprintf(err, errlen, "--bind=%s: not an IPv4 address or an "
+		    "[IPv6] address%s", arg, strchr(sv.host, '%') != NULL ?
+		    " (no %zone: give the interface with --interface)" : "");
+		return -1;
+	}
+	cfg->bind_text = arg;
+	return 0;
+}
+
+/* The rules of Linux's dev_valid_name(), so that a typo fails at once. */
+static int
+interface_option(const char *arg, struct config *cfg, char *err,
+    size_t errlen)
+{
+	if (arg[0] == '\0' || strlen(arg) >= IFNAMSIZ ||
+	    strcmp(arg, ".") == 0 || strcmp(arg, "..") == 0 ||
+	    strpbrk(arg, "/: \t\n\r\v\f") != NULL) {
+		snprintf(err, errlen, "--interface=%s: not an interface name "
+		    "(1 to %d bytes, no '/', ':' or white space)", arg,
+		    IFNAMSIZ - 1);
+		return -1;
+	}
+	cfg->interface = arg;
+	return 0;
+}
+
+static int
+reach_option(int ch, const char *arg, struct config *cfg, char *err,
+    size_t errlen)
+{
+	const char *why;
+
+	switch (ch) {
+	case OPT_BIND:
+		return bind_option(arg, cfg, err, errlen);
+	case OPT_INTERFACE:
+		return interface_option(arg, cfg, err, errlen);
+	case OPT_ANCHOR_TIME:
+	default:
+		if (anchor_parse(arg, &cfg->anchor_ms, &why) == -1) {
+			snprintf(err, errlen, "--anchor-time=%s: %s", arg, why);
+			return -1;
+		}
+		cfg->anchor_text = arg;
+		return 0;
+	}
+}
 
 /* An --sshd-option that sets LoginGraceTime, or NULL. */
 static const char *
@@ -291,6 +383,12 @@ options_parse(int argc, char *argv[], struct config *cfg, char *err,
 		case OPT_SYSLOG:
 			cfg->use_syslog = 1;
 			break;
+		case OPT_BIND:
+		case OPT_INTERFACE:
+		case OPT_ANCHOR_TIME:
+			if (reach_option(ch, optarg, cfg, err, errlen) == -1)
+				goto usage;
+			break;
 		case 'v':
 			cfg->verbosity++;
 			break;
@@ -351,6 +449,11 @@ options_parse(int argc, char *argv[], struct config *cfg, char *err,
 	}
 	if (cfg->once && cfg->periodic) {
 		snprintf(err, errlen, "--once and --periodic exclude each other");
+		goto usage;
+	}
+	if (cfg->anchor_text != NULL && !cfg->periodic) {
+		snprintf(err, errlen, "--anchor-time needs --periodic: it "
+		    "anchors the period");
 		goto usage;
 	}
 	return OPTIONS_OK;

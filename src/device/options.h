@@ -6,6 +6,9 @@
 #ifndef OPTIONS_H
 #define OPTIONS_H
 
+#include <sys/types.h>
+#include <sys/socket.h>
+
 #include <stddef.h>
 
 #include "preamble.h"
@@ -58,6 +61,13 @@ struct config {
 	int		  check;
 	int		  verbosity;
 	char		 *abs_paths[OPTIONS_PATHS]; /* made by options_absolute() */
+	/* Where calls come from: --bind, --interface, --anchor-time. */
+	struct sockaddr_storage bind_addr;
+	socklen_t	  bind_len;		/* 0: no --bind */
+	const char	 *bind_text;
+	const char	 *interface;		/* NULL: no --interface */
+	const char	 *anchor_text;		/* NULL: no --anchor-time */
+	long long	  anchor_ms;		/* since the epoch */
 };
 
 enum options_result {

@@ -14,6 +14,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -229,6 +230,59 @@ spawn_bytes_received(int sock)
 	(void)sock;
 	return -1;
 #endif
+}
+
+/*
+ * Once sshd has exited, whether the connection was lost rather than
+ * closed.  Only our copy holds the socket now: when sshd ended the
+ * session (its idle timeout) the NMS has not been told yet.
+ *  - The kernel reset or aborted it (an RST, TCP_USER_TIMEOUT): lost.
+ *  - The NMS closed its side first (CLOSE_WAIT): closed.
+ *  - Otherwise this side closes its half now, and a live NMS closes its
+ *    own in answer: closed; one that has not within grace_ms is gone
+ *    (sshd's keepalive gave up on it): lost.
+ * 0 where TCP_INFO cannot tell, or when a signal cuts the wait.
+ */
+enum {	/* Linux's TCP states, as TCP_INFO reports them */
+	ST_ESTABLISHED = 1, ST_FIN_WAIT1 = 4, ST_FIN_WAIT2 = 5, ST_CLOSE = 7
+};
+
+static int
+tcp_state(int sock)
+{
+#ifdef HAVE_TCP_BYTE_COUNTS
+	struct tcp_info ti;
+	socklen_t len = sizeof(ti);
+
+	memset(&ti, 0, sizeof(ti));
+	if (getsockopt(sock, IPPROTO_TCP, TCP_INFO, &ti, &len) == -1)
+		return -1;
+	return ti.tcpi_state;
+#else
+	(void)sock;
+	return -1;
+#endif
+}
+
+int
+spawn_connection_lost(int sock, int grace_ms, const sigset_t *waitmask)
+{
+	long long deadline = now_ms() + grace_ms;
+	struct timespec ts = ms_timespec(20);
+	int st = tcp_state(sock);
+
+	if (st == ST_CLOSE)
+		return 1;
+	if (st != ST_ESTABLISHED || shutdown(sock, SHUT_WR) == -1)
+		return 0;
+	while (now_ms() < deadline) {
+		if (ppoll(NULL, 0, &ts, waitmask) == -1 && errno == EINTR)
+			return 0;
+		st = tcp_state(sock);
+		if (st != ST_FIN_WAIT1 && st != ST_FIN_WAIT2)
+			return 0;	/* the NMS's FIN, or its RST, came */
+	}
+	return 1;
 }
 
 void

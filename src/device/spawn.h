@@ -7,6 +7,7 @@
 
 #include <sys/types.h>
 
+#include <signal.h>
 #include <stddef.h>
 
 #include "options.h"
@@ -27,6 +28,8 @@ int	spawn_sshd(int sock, char *const argv[], pid_t *pidp, char *err,
 	    size_t errlen);
 long long
 	spawn_bytes_received(int sock);
+int	spawn_connection_lost(int sock, int grace_ms,
+	    const sigset_t *waitmask);
 void	spawn_describe(int status, char *buf, size_t len);
 
 #endif
