@@ -18,6 +18,9 @@ enum {
 	OPT_PIDFILE, OPT_SYSLOG, OPT_REDIAL_JITTER, OPT_WAIT_FOR_CLIENT
 };
 
+/* Reaching the server through a proxy. */
+enum { OPT_PROXY = 512, OPT_PROXY_PASSWORD_FILE };
+
 static const struct option longopts[] = {
 	{ "device-id",		required_argument, NULL, OPT_DEVICE_ID },
 	{ "port",		required_argument, NULL, OPT_PORT },
@@ -45,6 +48,9 @@ static const struct option longopts[] = {
 	{ "daemon",		no_argument,	   NULL, OPT_DAEMON },
 	{ "pidfile",		required_argument, NULL, OPT_PIDFILE },
 	{ "syslog",		no_argument,	   NULL, OPT_SYSLOG },
+	{ "proxy",		required_argument, NULL, OPT_PROXY },
+	{ "proxy-password-file", required_argument, NULL,
+	    OPT_PROXY_PASSWORD_FILE },
 	{ "verbose",		no_argument,	   NULL, 'v' },
 	{ "quiet",		no_argument,	   NULL, 'q' },
 	{ "version",		no_argument,	   NULL, 'V' },
@@ -74,6 +80,11 @@ static const char usage_text[] =
 "  --periodic=MINUTES         dial once per period instead of staying up\n"
 "  --idle-timeout=SECONDS     close an idle session (180 with --periodic)\n"
 "  --once                     one session, then exit\n"
+"Proxy:\n"
+"  --proxy=URL                call through socks5://[USER@]HOST[:PORT] (1080)\n"
+"                             or http://[USER@]HOST[:PORT] (3128, CONNECT);\n"
+"                             the proxy resolves the server names\n"
+"  --proxy-password-file=FILE the proxy password for USER (private file)\n"
 "Session:\n"
 "  --keepalive-interval=SECONDS  sshd ClientAliveInterval, 0 = off (15)\n"
 "  --keepalive-count=N        sshd ClientAliveCountMax (3)\n"
@@ -121,6 +132,41 @@ grace_option(const struct config *cfg)
 			return o;
 	}
 	return NULL;
+}
+
+/* --proxy and its password file, with the servers it reaches. */
+static int
+proxy_check(const struct config *cfg, char *err, size_t errlen)
+{
+	size_t i;
+
+	if (cfg->proxy.kind == PROXY_NONE) {
+		if (cfg->proxy_password_file != NULL) {
+			snprintf(err, errlen, "--proxy-password-file needs "
+			    "--proxy");
+			return -1;
+		}
+		return 0;
+	}
+	if (cfg->proxy.user[0] != '\0' && cfg->proxy_password_file == NULL) {
+		snprintf(err, errlen, "--proxy=%s names a user: give the "
+		    "password with --proxy-password-file", cfg->proxy.url);
+		return -1;
+	}
+	if (cfg->proxy.user[0] == '\0' && cfg->proxy_password_file != NULL) {
+		snprintf(err, errlen, "--proxy-password-file needs a user in "
+		    "the proxy URL (%s://USER@HOST)",
+		    proxy_kind_name(cfg->proxy.kind));
+		return -1;
+	}
+	/* A zone names an interface here: nothing the proxy knows of. */
+	for (i = 0; i < cfg->nservers; i++)
+		if (strchr(cfg->servers[i].host, '%') != NULL) {
+			snprintf(err, errlen, "server \"%s\": an IPv6 zone "
+			    "cannot go through --proxy", cfg->servers[i].name);
+			return -1;
+		}
+	return 0;
 }
 
 enum options_result
@@ -291,6 +337,18 @@ options_parse(int argc, char *argv[], struct config *cfg, char *err,
 		case OPT_SYSLOG:
 			cfg->use_syslog = 1;
 			break;
+		case OPT_PROXY:
+			if (proxy_parse(optarg, &cfg->proxy, &why) == -1) {
+				snprintf(err, errlen, "--proxy=%s: %s", optarg,
+				    why);
+				goto usage;
+			}
+			break;
+		case OPT_PROXY_PASSWORD_FILE:
+			if (optarg_nonempty("proxy-password-file", optarg,
+			    &cfg->proxy_password_file, err, errlen) == -1)
+				goto usage;
+			break;
 		case 'v':
 			cfg->verbosity++;
 			break;
@@ -349,6 +407,8 @@ options_parse(int argc, char *argv[], struct config *cfg, char *err,
 		    "--keepalive-interval=0");
 		goto usage;
 	}
+	if (proxy_check(cfg, err, errlen) == -1)
+		goto usage;
 	if (cfg->once && cfg->periodic) {
 		snprintf(err, errlen, "--once and --periodic exclude each other");
 		goto usage;
@@ -377,7 +437,8 @@ options_absolute(struct config *cfg, const char *cwd, char *err,
 		{ "host-key", &cfg->host_key_file },
 		{ "sshd-config", &cfg->sshd_config },
 		{ "state-file", &cfg->state_file },
-		{ "pidfile", &cfg->pidfile }
+		{ "pidfile", &cfg->pidfile },
+		{ "proxy-password-file", &cfg->proxy_password_file }
 	};
 	size_t i, n;
 	char *abs;

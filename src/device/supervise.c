@@ -316,6 +316,10 @@ pass(struct run *r)
 	 */
 	o.user_timeout_ms = 2U * cfg->ka_interval * (cfg->ka_count + 1) * 1000U;
 	o.waitmask = &waitmask;
+	if (cfg->proxy.kind != PROXY_NONE) {
+		o.proxy = &cfg->proxy;
+		o.proxy_password_file = cfg->proxy_password_file;
+	}
 
 	first = redial_first(&r->redial);
 	for (i = 0; i < cfg->nservers; i++) {
