@@ -182,8 +182,10 @@ struct run {
 	int			 redial_now;	/* SIGUSR1: skip any wait */
 };
 
+/* rx: where the server's data starts, NULL for the socket's start. */
 static enum outcome
-run_session(struct run *r, size_t idx, int fd, const char *peer)
+run_session(struct run *r, size_t idx, int fd, const char *peer,
+    const struct rx_mark *rx)
 {
 	const struct config *cfg = r->cfg;
 	const struct server *sv = &cfg->servers[idx];
@@ -238,7 +240,7 @@ run_session(struct run *r, size_t idx, int fd, const char *peer)
 	 */
 	saved = cfg->state_file == NULL;
 	for (;;) {
-		if (!saved && redial_answered(spawn_bytes_received(fd))) {
+		if (!saved && redial_answered(spawn_bytes_received(fd, rx))) {
 			state_save(cfg->state_file, sv);
 			saved = 1;
 		}
@@ -257,7 +259,7 @@ run_session(struct run *r, size_t idx, int fd, const char *peer)
 		(void)ppoll(NULL, 0, saved ? NULL : &answer_poll, &waitmask);
 	}
 	dt = now_ms() - t0;
-	nms_bytes = spawn_bytes_received(fd);
+	nms_bytes = spawn_bytes_received(fd, rx);
 	close(fd);
 	spawn_describe(status, how, sizeof(how));
 	log_info("%s [%s]: session ended after %lld.%03llds: %s", sv->name,
@@ -302,6 +304,7 @@ pass(struct run *r)
 	struct dial_opts o;
 	size_t first, i, idx;
 	enum outcome out;
+	struct rx_mark rx;
 	char peer[PEER_MAX];
 	int a, fd;
 
@@ -339,7 +342,11 @@ pass(struct run *r)
 			case DIAL_OK:
 				break;
 			}
-			out = run_session(r, idx, fd, peer);
+			/* The proxy's reply is not the server answering. */
+			if (o.proxy != NULL)
+				spawn_rx_mark(fd, &rx);
+			out = run_session(r, idx, fd, peer,
+			    o.proxy != NULL ? &rx : NULL);
 			if (out != OUT_NOT_CONNECTED)
 				return out;
 		}

@@ -35,6 +35,21 @@ proxy_refused socks-closed "connection refused (SOCKS5 reply 5)" \
 check "socks-closed: the log names the proxy and the server" \
     grep -q "127.0.0.1:$closed via proxy 127.0.0.1:$p1 \[127.0.0.1\]: the proxy refused" \
     "$T/socks-closed.dev"
+# A server that takes the call and closes it at once, through the tunnel:
+# the proxy's own reply is not the server answering.
+listener D close
+device_start socks-unanswered dev-a "127.0.0.1:$PORT_D" \
+    --proxy="socks5://127.0.0.1:$p1"
+wait_pid 30 "$DEVPID"
+rc=$?
+if [ "$rc" -eq 69 ] && grep -q "127.0.0.1:$PORT_D \[proxy 127.0.0.1\]: the call was not answered" "$T/socks-unanswered.dev"; then
+	ok "socks-unanswered: a call the server dropped unanswered is a failed attempt (exit 69)"
+else
+	not_ok "socks-unanswered: exit $rc, want 69 and \"the call was not answered\""
+	diag "$(tail -n 6 "$T/socks-unanswered.dev")"
+fi
+stop_listener D
+
 # A name nobody resolves here: it goes to the proxy, which cannot either.
 proxy_refused socks-name "the proxy refused" --proxy="socks5://127.0.0.1:$p1" \
     "nms.invalid:4334"
