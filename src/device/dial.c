@@ -94,12 +94,13 @@ connect_one(int fd, const struct resolved_addr *ra, int budget_ms,
 }
 
 /*
- * The lookup of sv (the server, or the proxy), bounded by the attempt's
- * deadline; DIAL_OK when res holds addresses.  label names it in the log.
+ * The lookup of sv, bounded by the attempt's deadline; DIAL_OK when res
+ * holds addresses.  label names the call in the log; what, the name
+ * looked up ("" for the server's own, " the proxy").
  */
 static enum dial_status
-lookup(const struct server *sv, const char *label, int timeout_ms,
-    const sigset_t *waitmask, struct resolved *res)
+lookup(const struct server *sv, const char *label, const char *what,
+    int timeout_ms, const sigset_t *waitmask, struct resolved *res)
 {
 	struct addrinfo hints;
 	char err[256];
@@ -115,17 +116,15 @@ lookup(const struct server *sv, const char *label, int timeout_ms,
 	case RESOLVE_INTERRUPTED:
 		return DIAL_INTERRUPTED;
 	case RESOLVE_FAILED:
-		log_warn("%s: cannot resolve%s: %s", label, label == sv->name ?
-		    "" : " the proxy", resolve_strerror(res));
+		log_warn("%s: cannot resolve%s: %s", label, what,
+		    resolve_strerror(res));
 		break;
 	case RESOLVE_TIMEOUT:
 		log_warn("%s: cannot resolve%s: no answer within the attempt's "
-		    "%d s", label, label == sv->name ? "" : " the proxy",
-		    timeout_ms / 1000);
+		    "%d s", label, what, timeout_ms / 1000);
 		break;
 	case RESOLVE_ERROR:
-		log_warn("%s: cannot resolve%s: %s", label, label == sv->name ?
-		    "" : " the proxy", err);
+		log_warn("%s: cannot resolve%s: %s", label, what, err);
 		break;
 	}
 	return DIAL_FAILED;
@@ -193,8 +192,11 @@ dial(const struct server *sv, const struct dial_opts *o, int *fdp, char *peer,
 	 */
 	mask = *o->waitmask;
 	sigaddset(&mask, SIGCHLD);
-	/* Resolved again on every attempt: addresses move. */
-	if ((st = lookup(to, o->proxy != NULL ? label : sv->name,
+	/*
+	 * Resolved again on every attempt: addresses move.  Through a proxy,
+	 * only the proxy's name: the server's is the proxy's to resolve.
+	 */
+	if ((st = lookup(to, label, o->proxy != NULL ? " the proxy" : "",
 	    o->timeout_ms, &mask, &res)) != DIAL_OK)
 		goto done;
 	st = DIAL_FAILED;

@@ -50,6 +50,11 @@ else
 fi
 stop_listener D
 
+# The proxy's own name is resolved here; when it does not resolve, that is
+# what the log says.
+proxy_refused proxy-name "via proxy proxy.invalid:1080: cannot resolve the proxy" \
+    --proxy="socks5://proxy.invalid" "127.0.0.1:$closed"
+
 # A name nobody resolves here: it goes to the proxy, which cannot either.
 proxy_refused socks-name "the proxy refused" --proxy="socks5://127.0.0.1:$p1" \
     "nms.invalid:4334"
