@@ -91,6 +91,18 @@ else
 fi
 check "pw-open: no call was made" bash -c "! grep -q 'connected\|refused' '$T/pw-open.dev'"
 
+# RFC 1929 carries at most 255 bytes of password: more is a configuration
+# error, found at start.
+head -c 256 /dev/zero | tr '\0' x >"$T/proxy-long"
+chmod 600 "$T/proxy-long"
+chown "$DEVUSER" "$T/proxy-long"
+device_start pw-long dev-a --proxy="socks5://alice@127.0.0.1:$p2" \
+    --proxy-password-file="$T/proxy-long" "127.0.0.1:$closed"
+wait_pid 20 "$DEVPID"
+rc=$?
+check "a password of 256 bytes: exit 78 ($rc), named" eval \
+    '[ "$rc" -eq 78 ] && grep -q "the password is longer than 255 bytes" "$T/pw-long.dev"'
+
 # --check shows the proxy.
 as_device "$CALLHOME" --check --device-id=dev-a --sshd-config="$T/sshd_config" \
     --proxy="socks5://alice@127.0.0.1:$p2" --proxy-password-file="$T/proxy-pw" \
