@@ -55,8 +55,8 @@ for kind in socks5 http; do
 	# Every call the proxy saw ended after about --timeout, by the device.
 	durations "$T/silent.calls" >"$T/silent.dur"
 	diag "silent $kind: connections lasted $(tr '\n' ' ' <"$T/silent.dur")s"
-	check "silent $kind: each held no longer than --timeout (2 s) + 1.5" \
-	    awk '$1 > 3.5 { bad = 1 } END { exit bad || NR == 0 }' \
+	check "silent $kind: each held no longer than --timeout (2 s) + 2.5" \
+	    awk '$1 > 4.5 { bad = 1 } END { exit bad || NR == 0 }' \
 	    "$T/silent.dur"
 	# Those that timed out: the last may have been cut by the SIGTERM.
 	check "silent $kind: and not given up early (>= 1.5 s)" \
@@ -75,8 +75,8 @@ for kind in socks5 http; do
 	n=$(grep -cF -- "$want" "$T/ch.log")
 	diag "garbage $kind: $n attempts in 8 s; $(grep -m1 -F -- "$want" "$T/ch.log" | cut -d' ' -f2-)"
 	check "garbage $kind: named in the log ($n >= 2)" test "$n" -ge 2
-	check "garbage $kind: backed off, no tight loop ($n <= 10)" \
-	    test "$n" -le 10
+	check "garbage $kind: backed off, no tight loop ($n <= 14)" \
+	    test "$n" -le 14
 	check "garbage $kind: the passes back off" \
 	    grep -q 'no server took the call; next pass in' "$T/ch.log"
 	check "garbage $kind: exit 0 on SIGTERM ($RC)" test "$RC" -eq 0
