@@ -62,6 +62,18 @@ check "socks-name: the device did not resolve the server's name itself" \
     bash -c "! grep -q 'cannot resolve' '$T/socks-name.dev'"
 stop_proxy ms
 
+# A proxy at an IPv6 address.
+if have_ipv6; then
+	p6=$(free_port ::1)
+	start_proxy ms6 "$p6" microsocks -i ::1 -p "$p6" -b 127.0.0.2
+	e2e socks-v6 "socks5://[::1]:$p6" "$(free_port)"
+	check "socks-v6: the proxy at [::1] is logged as the peer" \
+	    grep -q "\[proxy ::1\]: session started" "$T/socks-v6.dev"
+	stop_proxy ms6
+else
+	skip "no IPv6 loopback: a proxy at [::1]"
+fi
+
 # microsocks with username/password.
 p2=$(free_port)
 start_proxy msauth "$p2" microsocks -i 127.0.0.1 -p "$p2" -b 127.0.0.2 \
