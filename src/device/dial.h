@@ -2,7 +2,9 @@
  * Dial one server: resolve its name again (in a child process, so that a
  * signal or the attempt's timeout ends a lookup that hangs), try every
  * address it has, each with a non-blocking connect bounded by a share of
- * what is left of the attempt's timeout.
+ * what is left of the attempt's timeout.  Through a proxy, the proxy's
+ * name is the one resolved and dialled; the server's name goes to the
+ * proxy, which resolves it.
  */
 #ifndef DIAL_H
 #define DIAL_H
@@ -14,6 +16,7 @@
 #include <stddef.h>
 
 #include "misc.h"
+#include "proxy.h"
 #include "server.h"
 
 struct dial_opts {
@@ -27,6 +30,9 @@ struct dial_opts {
 	socklen_t	 bind_len;
 	const char	*bind_text;	/* as given, for the log */
 	const char	*interface;	/* NULL: no --interface */
+	/* --proxy: NULL for none; the password file is read per attempt. */
+	const struct proxy *proxy;
+	const char	*proxy_password_file;
 };
 
 enum dial_status { DIAL_OK, DIAL_FAILED, DIAL_INTERRUPTED };

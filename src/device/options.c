@@ -25,8 +25,11 @@ enum {
 	OPT_PIDFILE, OPT_SYSLOG, OPT_REDIAL_JITTER, OPT_WAIT_FOR_CLIENT
 };
 
-/* Where calls come from: a block of their own. */
-enum { OPT_BIND = 512, OPT_INTERFACE, OPT_ANCHOR_TIME };
+/* Where calls come from, and through which proxy: a block of their own. */
+enum {
+	OPT_BIND = 512, OPT_INTERFACE, OPT_ANCHOR_TIME, OPT_PROXY,
+	OPT_PROXY_PASSWORD_FILE
+};
 
 static const struct option longopts[] = {
 	{ "device-id",		required_argument, NULL, OPT_DEVICE_ID },
@@ -58,6 +61,9 @@ static const struct option longopts[] = {
 	{ "bind",		required_argument, NULL, OPT_BIND },
 	{ "interface",		required_argument, NULL, OPT_INTERFACE },
 	{ "anchor-time",	required_argument, NULL, OPT_ANCHOR_TIME },
+	{ "proxy",		required_argument, NULL, OPT_PROXY },
+	{ "proxy-password-file", required_argument, NULL,
+	    OPT_PROXY_PASSWORD_FILE },
 	{ "verbose",		no_argument,	   NULL, 'v' },
 	{ "quiet",		no_argument,	   NULL, 'q' },
 	{ "version",		no_argument,	   NULL, 'V' },
@@ -92,6 +98,11 @@ static const char usage_text[] =
 "  --interface=IFNAME         leave through this interface or VRF\n"
 "  --anchor-time=TIME         with --periodic: call at TIME + k periods;\n"
 "                             TIME as 2026-01-01T00:00:00Z or ...+01:00\n"
+"Proxy:\n"
+"  --proxy=URL                call through socks5://[USER@]HOST[:PORT] (1080)\n"
+"                             or http://[USER@]HOST[:PORT] (3128, CONNECT);\n"
+"                             the proxy resolves the server names\n"
+"  --proxy-password-file=FILE the proxy password for USER (private file)\n"
 "Session:\n"
 "  --keepalive-interval=SECONDS  sshd ClientAliveInterval, 0 = off (15)\n"
 "  --keepalive-count=N        sshd ClientAliveCountMax (3)\n"
@@ -213,6 +224,41 @@ grace_option(const struct config *cfg)
 			return o;
 	}
 	return NULL;
+}
+
+/* --proxy and its password file, with the servers it reaches. */
+static int
+proxy_check(const struct config *cfg, char *err, size_t errlen)
+{
+	size_t i;
+
+	if (cfg->proxy.kind == PROXY_NONE) {
+		if (cfg->proxy_password_file != NULL) {
+			snprintf(err, errlen, "--proxy-password-file needs "
+			    "--proxy");
+			return -1;
+		}
+		return 0;
+	}
+	if (cfg->proxy.user[0] != '\0' && cfg->proxy_password_file == NULL) {
+		snprintf(err, errlen, "--proxy=%s names a user: give the "
+		    "password with --proxy-password-file", cfg->proxy.url);
+		return -1;
+	}
+	if (cfg->proxy.user[0] == '\0' && cfg->proxy_password_file != NULL) {
+		snprintf(err, errlen, "--proxy-password-file needs a user in "
+		    "the proxy URL (%s://USER@HOST)",
+		    proxy_kind_name(cfg->proxy.kind));
+		return -1;
+	}
+	/* A zone names an interface here: nothing the proxy knows of. */
+	for (i = 0; i < cfg->nservers; i++)
+		if (strchr(cfg->servers[i].host, '%') != NULL) {
+			snprintf(err, errlen, "server \"%s\": an IPv6 zone "
+			    "cannot go through --proxy", cfg->servers[i].name);
+			return -1;
+		}
+	return 0;
 }
 
 enum options_result
@@ -389,6 +435,18 @@ options_parse(int argc, char *argv[], struct config *cfg, char *err,
 			if (reach_option(ch, optarg, cfg, err, errlen) == -1)
 				goto usage;
 			break;
+		case OPT_PROXY:
+			if (proxy_parse(optarg, &cfg->proxy, &why) == -1) {
+				snprintf(err, errlen, "--proxy=%s: %s", optarg,
+				    why);
+				goto usage;
+			}
+			break;
+		case OPT_PROXY_PASSWORD_FILE:
+			if (optarg_nonempty("proxy-password-file", optarg,
+			    &cfg->proxy_password_file, err, errlen) == -1)
+				goto usage;
+			break;
 		case 'v':
 			cfg->verbosity++;
 			break;
@@ -447,6 +505,8 @@ options_parse(int argc, char *argv[], struct config *cfg, char *err,
 		    "--keepalive-interval=0");
 		goto usage;
 	}
+	if (proxy_check(cfg, err, errlen) == -1)
+		goto usage;
 	if (cfg->once && cfg->periodic) {
 		snprintf(err, errlen, "--once and --periodic exclude each other");
 		goto usage;
@@ -480,7 +540,8 @@ options_absolute(struct config *cfg, const char *cwd, char *err,
 		{ "host-key", &cfg->host_key_file },
 		{ "sshd-config", &cfg->sshd_config },
 		{ "state-file", &cfg->state_file },
-		{ "pidfile", &cfg->pidfile }
+		{ "pidfile", &cfg->pidfile },
+		{ "proxy-password-file", &cfg->proxy_password_file }
 	};
 	size_t i, n;
 	char *abs;

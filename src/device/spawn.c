@@ -207,14 +207,9 @@ spawn_sshd(int sock, char *const argv[], pid_t *pidp, char *err,
 	return -1;
 }
 
-/*
- * The bytes the peer has sent on a TCP socket so far, 0 if it sent no data
- * at all, or -1 if that is not known here (no byte counts in TCP_INFO on
- * this system or kernel).  tcpi_bytes_received counts a FIN as one byte;
- * the segments that carried data do not.
- */
-long long
-spawn_bytes_received(int sock)
+/* TCP_INFO's counts of bytes and of data segments received; -1: none. */
+static int
+tcp_counts(int sock, long long *bytes, long long *segs)
 {
 #ifdef HAVE_TCP_BYTE_COUNTS
 	struct tcp_info ti;
@@ -225,9 +220,12 @@ spawn_bytes_received(int sock)
 	    len < offsetof(struct tcp_info, tcpi_data_segs_in) +
 	    sizeof(ti.tcpi_data_segs_in))
 		return -1;
-	return ti.tcpi_data_segs_in > 0 ? (long long)ti.tcpi_bytes_received : 0;
+	*bytes = (long long)ti.tcpi_bytes_received;
+	*segs = (long long)ti.tcpi_data_segs_in;
+	return 0;
 #else
 	(void)sock;
+	*bytes = *segs = 0;
 	return -1;
 #endif
 }
@@ -283,6 +281,43 @@ spawn_connection_lost(int sock, int grace_ms, const sigset_t *waitmask)
 			return 0;	/* the NMS's FIN, or its RST, came */
 	}
 	return 1;
+}
+
+/*
+ * Mark where a server's data starts on a socket whose first bytes, a
+ * proxy's reply, were read already.  The counts first: data that came
+ * in before them is still unread, and the peek sees it.
+ */
+void
+spawn_rx_mark(int sock, struct rx_mark *m)
+{
+	char c;
+
+	memset(m, 0, sizeof(*m));
+	if (tcp_counts(sock, &m->bytes, &m->segs) == -1)
+		m->bytes = m->segs = 0;
+	m->pending = recv(sock, &c, 1, MSG_PEEK | MSG_DONTWAIT) == 1;
+}
+
+/*
+ * The bytes the peer has sent on a TCP socket so far (after the mark m, if
+ * not NULL), 0 if it sent no data at all, or -1 if that is not known here
+ * (no byte counts in TCP_INFO on this system or kernel).
+ * tcpi_bytes_received counts a FIN as one byte; the segments that carried
+ * data do not, so they say whether there was data.
+ */
+long long
+spawn_bytes_received(int sock, const struct rx_mark *m)
+{
+	long long bytes, segs;
+
+	if (tcp_counts(sock, &bytes, &segs) == -1)
+		return -1;
+	if (m == NULL)
+		return segs > 0 ? bytes : 0;
+	if (segs <= m->segs && !m->pending)
+		return 0;
+	return bytes > m->bytes ? bytes - m->bytes : 1;
 }
 
 void

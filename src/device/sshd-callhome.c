@@ -26,6 +26,7 @@
 #include "misc.h"
 #include "notify.h"
 #include "options.h"
+#include "secret.h"
 #include "signals.h"
 #include "spawn.h"
 #include "sshdcfg.h"
@@ -50,6 +51,31 @@ check_lockdown(const struct config *cfg)
 		return -1;
 	}
 	return nfiles;
+}
+
+/* The proxy password file passes the secret file's rules. */
+static int
+proxy_password_check(const struct config *cfg)
+{
+	struct secret pass;
+	char err[1024];
+
+	if (cfg->proxy_password_file == NULL)
+		return EX_OK;
+	if (secret_read("proxy password file", cfg->proxy_password_file,
+	    &pass, err, sizeof(err)) == -1) {
+		log_error("%s", err);
+		return EX_CONFIG;
+	}
+	if (pass.len > PROXY_PASS_MAX) {
+		secret_wipe(&pass);
+		log_error("proxy password file %s: the password is longer "
+		    "than %d bytes", cfg->proxy_password_file,
+		    PROXY_PASS_MAX);
+		return EX_CONFIG;
+	}
+	secret_wipe(&pass);
+	return EX_OK;
 }
 
 /*
@@ -103,7 +129,7 @@ prepare(const struct config *cfg, struct sshdcfg *sc, struct announce *an,
 		log_error("%s", err);
 		return EX_CONFIG;
 	}
-	return EX_OK;
+	return proxy_password_check(cfg);
 }
 
 /*
@@ -169,6 +195,13 @@ print_check(const struct config *cfg, const struct sshdcfg *sc,
 		    "--known-hosts refuses the call\n", id_warning(cfg));
 	for (i = 0; i < cfg->nservers; i++)
 		printf("server: %s\n", cfg->servers[i].name);
+	if (cfg->proxy.kind != PROXY_NONE) {
+		printf("proxy: %s (the proxy resolves the server names)\n",
+		    cfg->proxy.url);
+		if (cfg->proxy_password_file != NULL)
+			printf("proxy-password-file: %s\n",
+			    cfg->proxy_password_file);
+	}
 	if (an->host_key[0] != '\0')
 		printf("host-key: %s\n", an->host_key);
 	printf("preamble:\n");

@@ -203,8 +203,10 @@ periodic_wait_ms(const struct config *cfg, long long started)
 	return anchor_next(cfg->anchor_ms, period, now) - now;
 }
 
+/* rx: where the server's data starts, NULL for the socket's start. */
 static enum outcome
-run_session(struct run *r, size_t idx, int fd, const char *peer)
+run_session(struct run *r, size_t idx, int fd, const char *peer,
+    const struct rx_mark *rx)
 {
 	const struct config *cfg = r->cfg;
 	const struct server *sv = &cfg->servers[idx];
@@ -259,7 +261,7 @@ run_session(struct run *r, size_t idx, int fd, const char *peer)
 	 */
 	saved = cfg->state_file == NULL;
 	for (;;) {
-		if (!saved && redial_answered(spawn_bytes_received(fd))) {
+		if (!saved && redial_answered(spawn_bytes_received(fd, rx))) {
 			state_save(cfg->state_file, sv);
 			saved = 1;
 		}
@@ -278,7 +280,7 @@ run_session(struct run *r, size_t idx, int fd, const char *peer)
 		(void)ppoll(NULL, 0, saved ? NULL : &answer_poll, &waitmask);
 	}
 	dt = now_ms() - t0;
-	nms_bytes = spawn_bytes_received(fd);
+	nms_bytes = spawn_bytes_received(fd, rx);
 	r->lost = 0;
 	if (cfg->periodic && !got_term && !got_usr1 &&
 	    redial_answered(nms_bytes))
@@ -327,6 +329,7 @@ pass(struct run *r)
 	struct dial_opts o;
 	size_t first, i, idx;
 	enum outcome out;
+	struct rx_mark rx;
 	char peer[PEER_MAX];
 	int a, fd;
 
@@ -345,6 +348,10 @@ pass(struct run *r)
 	o.bind_len = cfg->bind_len;
 	o.bind_text = cfg->bind_text;
 	o.interface = cfg->interface;
+	if (cfg->proxy.kind != PROXY_NONE) {
+		o.proxy = &cfg->proxy;
+		o.proxy_password_file = cfg->proxy_password_file;
+	}
 
 	first = redial_first(&r->redial);
 	for (i = 0; i < cfg->nservers; i++) {
@@ -364,7 +371,11 @@ pass(struct run *r)
 			case DIAL_OK:
 				break;
 			}
-			out = run_session(r, idx, fd, peer);
+			/* The proxy's reply is not the server answering. */
+			if (o.proxy != NULL)
+				spawn_rx_mark(fd, &rx);
+			out = run_session(r, idx, fd, peer,
+			    o.proxy != NULL ? &rx : NULL);
 			if (out != OUT_NOT_CONNECTED)
 				return out;
 		}

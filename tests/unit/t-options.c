@@ -130,6 +130,38 @@ reach(void)
 	    "no such date");
 }
 
+/* --proxy and --proxy-password-file: together, or not at all. */
+static void
+proxy(void)
+{
+	is_int(run("--device-id=d", "nms", (char *)NULL), OPTIONS_OK,
+	    "no --proxy");
+	is_int(cfg.proxy.kind, PROXY_NONE, "... calls go direct");
+	is_int(run("--device-id=d", "--proxy=socks5://127.0.0.1:1081", "nms",
+	    (char *)NULL), OPTIONS_OK, "--proxy=socks5://127.0.0.1:1081");
+	ok(cfg.proxy.kind == PROXY_SOCKS5 &&
+	    strcmp(cfg.proxy.sv.host, "127.0.0.1") == 0 &&
+	    strcmp(cfg.proxy.sv.port, "1081") == 0, "... SOCKS5 at that port");
+	is_int(run("--device-id=d", "--proxy=http://u@proxy",
+	    "--proxy-password-file=pw", "nms", (char *)NULL), OPTIONS_OK,
+	    "--proxy=http://u@proxy with a password file");
+	ok(cfg.proxy.kind == PROXY_HTTP && strcmp(cfg.proxy.user, "u") == 0 &&
+	    strcmp(cfg.proxy.sv.port, "3128") == 0 &&
+	    strcmp(cfg.proxy_password_file, "pw") == 0,
+	    "... HTTP, user u, port 3128, the file");
+	is_int(options_absolute(&cfg, "/etc/ch", err, sizeof(err)), 0,
+	    "... made absolute");
+	is_str(cfg.proxy_password_file, "/etc/ch/pw", "--proxy-password-file");
+	refused("--proxy=ftp://p", NULL, "--proxy=ftp://p: the URL must start");
+	refused("--proxy=socks5://u:pw@p", NULL, "never on the command line");
+	refused("--proxy=socks5://u@p", NULL, "--proxy-password-file");
+	refused("--proxy-password-file=/pw", NULL, "needs --proxy");
+	refused("--proxy=socks5://p", "--proxy-password-file=/pw",
+	    "needs a user in the proxy URL");
+	refused("--proxy-password-file=", NULL, "empty value");
+	refused("--proxy=socks5://p", "fe80::1%eth0", "IPv6 zone");
+}
+
 /* options_absolute(): relative file options against a given directory. */
 static void
 absolute(void)
@@ -290,6 +322,7 @@ main(void)
 	    "both set LoginGraceTime");
 	wait_for_client();
 	reach();
+	proxy();
 	refused("--secret-file=/s", "--preamble=none", "--preamble=none");
 	absolute();
 	options_free(&cfg);
