@@ -34,9 +34,10 @@ ROOT=$T/root
 NSPAWN_PID=
 CPID=
 
-# The container goes first (by its PID), then lib.sh's cleanup removes
-# $T and the root in it.
-pkg_cleanup() {
+# stop_container: by its PID; before done_testing, which checks that
+# nothing is left, and on any exit, before lib.sh's cleanup removes $T
+# and the root in it.
+stop_container() {
 	local n
 	if [ -n "$NSPAWN_PID" ] && kill -0 "$NSPAWN_PID" 2>/dev/null; then
 		# SIGTERM: nspawn asks the container's systemd to power off.
@@ -48,9 +49,9 @@ pkg_cleanup() {
 		kill -KILL "$NSPAWN_PID" 2>/dev/null
 		wait "$NSPAWN_PID" 2>/dev/null
 	fi
-	cleanup
+	NSPAWN_PID=
 }
-trap pkg_cleanup EXIT
+trap 'stop_container; cleanup' EXIT
 
 # ns command...: run in the container, with a clean environment.
 ns() {
@@ -63,6 +64,12 @@ nsh() {
 	timeout -k 5 "$NS_TIMEOUT" nsenter -t "$CPID" -a env -i \
 	    PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 \
 	    DEBIAN_FRONTEND=noninteractive sh -c "$1"
+}
+# check, returning its verdict: "check ... || diag ...".
+check() {
+	local what=$1
+	shift
+	if "$@"; then ok "$what"; else not_ok "$what"; return 1; fi
 }
 prop() { nsh "systemctl show -p $2 --value $1"; }
 elapsed() { echo "$(($(date +%s) - $1)) s"; }
@@ -81,7 +88,7 @@ if [ -z "$DEBDIR" ]; then
 	    >"$T/build.log" 2>&1
 	check "dpkg-buildpackage -us -uc -b from a clean clone ($(elapsed "$t0"))" \
 	    test -f "$DEBDIR"/ssh-callhome_*.deb -a -f "$DEBDIR"/sshd-callhome_*.deb ||
-	    { diag "$(tail -n 20 "$T/build.log")"; done_testing; exit 1; }
+	    { diag "$(tail -n 20 "$T/build.log")"; stop_container; done_testing; exit 1; }
 	if command -v lintian >/dev/null; then
 		lintian --fail-on error,warning "$DEBDIR"/*.changes \
 		    >"$T/lintian.out" 2>&1
@@ -101,7 +108,7 @@ t0=$(date +%s)
 tarball=$("$top_srcdir/tests/package/mkroot" $SUITE $ROOT_PKGS 2>"$T/mkroot.err")
 rc=$?
 [ "$rc" -eq 69 ] && skip_all "mkroot: $(cat "$T/mkroot.err")"
-[ "$rc" -eq 0 ] || { not_ok "mkroot $SUITE"; diag "$(cat "$T/mkroot.err")"; done_testing; exit 1; }
+[ "$rc" -eq 0 ] || { not_ok "mkroot $SUITE"; diag "$(cat "$T/mkroot.err")"; stop_container; done_testing; exit 1; }
 mkdir "$ROOT" && tar -C "$ROOT" -xf "$tarball"
 mkdir -p "$ROOT/root/debs" "$ROOT/usr/local/libexec"
 cp "$DEBDIR"/ssh-callhome_*.deb "$DEBDIR"/sshd-callhome_*.deb "$ROOT/root/debs/"
@@ -122,11 +129,17 @@ container_pid() {
 	return 1
 }
 wait_until 30 container_pid
-running=$([ -n "$CPID" ] &&
-    timeout 90 nsenter -t "$CPID" -a systemctl is-system-running --wait 2>&1)
+# systemctl is-system-running --wait fails until the bus is up: poll.
+booted() {
+	running=$(nsenter -t "$CPID" -a systemctl is-system-running 2>&1)
+	case $running in running|degraded) return 0 ;; esac
+	return 1
+}
+running=
+[ -n "$CPID" ] && wait_until 90 booted
 check "the root boots with systemd as PID 1 ($running, $(elapsed "$t0"))" \
     test "$running" = running -o "$running" = degraded ||
-    { diag "$(tail -n 20 "$T/nspawn.log")"; done_testing; exit 1; }
+    { diag "$(tail -n 20 "$T/nspawn.log")"; stop_container; done_testing; exit 1; }
 [ "$running" = degraded ] && diag "$(nsh 'systemctl --failed --no-legend')"
 
 # --- install -------------------------------------------------------------
@@ -292,10 +305,18 @@ NS_TIMEOUT=60 bg nsh '(cat /root/hello.xml; sleep 50) | ssh -s rtr-a netconf' \
     >"$T/held.out" 2>&1
 held=$BGPID
 cg=$(prop sshd-callhome@nms-a ControlGroup)
-procs() { nsh "cat /sys/fs/cgroup$cg/cgroup.procs 2>/dev/null" | wc -l; }
-has_session() { [ "$(procs)" -gt 1 ]; }
-wait_until 20 has_session
-check "a session runs in sshd-callhome@nms-a's cgroup ($(procs) processes)" has_session
+# The unit's processes: the cgroup v2 tree, or on a cgroup v1 host the
+# hybrid or named systemd hierarchy that nspawn gives the container.
+procs() {
+	nsh "for d in /sys/fs/cgroup /sys/fs/cgroup/unified /sys/fs/cgroup/systemd; do
+		[ -f \"\$d$cg/cgroup.procs\" ] && exec cat \"\$d$cg/cgroup.procs\"
+	done" | wc -l
+}
+in_session() { grep -q '<hello' "$T/held.out"; }
+wait_until 20 in_session
+n=$(procs)
+check "a NETCONF session to rtr-a is open ($n processes in the unit's cgroup)" \
+    test "$n" -gt 2 && in_session || { diag "$(cat "$T/held.out")"; diag "$(nsh "cat /proc/$(prop sshd-callhome@nms-a MainPID)/cgroup; ls /sys/fs/cgroup$cg")"; }
 t0=$(date +%s%N)
 nsh 'systemctl stop sshd-callhome@nms-a'
 ms=$((($(date +%s%N) - t0) / 1000000))
@@ -303,7 +324,7 @@ timeout_s=$(prop sshd-callhome@nms-a TimeoutStopUSec)
 check "systemctl stop sshd-callhome@nms-a returns within the stop timeout ($ms ms, $timeout_s)" \
     test "$ms" -lt 20000
 check "no process is left in its cgroup" test "$(procs)" -eq 0
-wait_pid 30 "$held"
+wait_pid 2 "$held"	# its sleep outlives the session
 nsh 'systemctl start sshd-callhome@nms-a'
 
 # --- crash, usage error --------------------------------------------------
@@ -353,7 +374,8 @@ check "ssh-callhomed.service restarted, its socket not" \
     "$(prop ssh-callhomed.socket ActiveEnterTimestampMonotonic)" = "$s0"
 check "sshd-callhome@nms-a restarted" test "$(prop sshd-callhome@nms-a MainPID)" != "$a0"
 wait_until 30 parked rtr-a rtr-b
-check "after the upgrade, both devices are parked again" parked rtr-a rtr-b
+check "after the upgrade, both devices are parked again" parked rtr-a rtr-b ||
+    diag "$(list)" "$(nsh 'systemctl status --no-pager ssh-callhomed.socket ssh-callhomed.service; journalctl -b --no-pager -n 60 -u ssh-callhomed.socket -u ssh-callhomed.service')"
 check "after the upgrade, NETCONF to rtr-b" netconf rtr-b || show rtr-b
 
 # --- units: verify and security ------------------------------------------
@@ -361,7 +383,8 @@ check "after the upgrade, NETCONF to rtr-b" netconf rtr-b || show rtr-b
 units="ssh-callhomed.socket ssh-callhomed.service sshd-callhome@nms-a.service sshd-callhome@nms-b.service"
 for u in $units; do
 	out=$(nsh "systemd-analyze verify $u" 2>&1)
-	check "systemd-analyze verify $u: clean" test -z "$out" || diag "$out"
+	check "systemd-analyze verify $u: clean" test $? -eq 0 -a -z "$out" ||
+	    diag "$out"
 done
 for u in ssh-callhomed.service sshd-callhome@nms-a.service; do
 	nsh "systemd-analyze security --no-pager $u" >"$T/security.$u" 2>&1
@@ -395,5 +418,8 @@ done
 check "purged: no state, conffile or enable link left" test -z "$left" ||
     diag "left:$left"
 
+t0=$(date +%s)
+stop_container
+diag "container stopped in $(elapsed "$t0")"
 diag "check-package: $(elapsed "$t_all") in all"
 done_testing
