@@ -413,6 +413,8 @@ for u in ssh-callhomed.service sshd-callhome@nms-a.service \
 	nsh "systemd-analyze security --no-pager $u" >"$T/security.$u" 2>&1
 	diag "systemd-analyze security $u: $(grep 'Overall exposure' "$T/security.$u")"
 done
+diag "ssh-callhomed.service, what is left open:" \
+    "$(grep '✗' "$T/security.ssh-callhomed.service" | awk '{ $NF = ""; print }' | cut -c1-100)"
 score=$(sed -n 's/.*Overall exposure level for [^:]*: \([0-9.]*\).*/\1/p' \
     "$T/security.ssh-callhomed.service")
 # Root, for root-owned secrets; the rest is as tight as its job allows.
