@@ -84,14 +84,14 @@ if [ -z "$DEBDIR" ]; then
 		skip_all "not a git checkout: give a directory of .debs"
 	fi
 	git clone -q "$top_srcdir" "$DEBDIR/src" &&
-	    (cd "$DEBDIR/src" && dpkg-buildpackage -us -uc -b) \
+	    (cd "$DEBDIR/src" && timeout 900 dpkg-buildpackage -us -uc -b) \
 	    >"$T/build.log" 2>&1
 	rm -rf "$DEBDIR/src"
 	check "dpkg-buildpackage -us -uc -b from a clean clone ($(elapsed "$t0"))" \
 	    test -f "$DEBDIR"/ssh-callhome_*.deb -a -f "$DEBDIR"/sshd-callhome_*.deb ||
 	    { diag "$(tail -n 20 "$T/build.log")"; stop_container; done_testing; exit 1; }
 	if command -v lintian >/dev/null; then
-		lintian --fail-on error,warning "$DEBDIR"/*.changes \
+		timeout 600 lintian --fail-on error,warning "$DEBDIR"/*.changes \
 		    >"$T/lintian.out" 2>&1
 		check "lintian: no error and no warning" test $? -eq 0
 		diag "lintian: $(grep -v 'running with root' "$T/lintian.out" || echo 'no tags')"
@@ -106,11 +106,12 @@ check "package version $version is configure.ac's" \
 # --- boot ----------------------------------------------------------------
 
 t0=$(date +%s)
-tarball=$("$top_srcdir/tests/package/mkroot" $SUITE $ROOT_PKGS 2>"$T/mkroot.err")
+# The first debootstrap takes minutes; later runs reuse the tarball.
+tarball=$(timeout 1800 "$top_srcdir/tests/package/mkroot" $SUITE $ROOT_PKGS 2>"$T/mkroot.err")
 rc=$?
 [ "$rc" -eq 69 ] && skip_all "mkroot: $(cat "$T/mkroot.err")"
 [ "$rc" -eq 0 ] || { not_ok "mkroot $SUITE"; diag "$(cat "$T/mkroot.err")"; stop_container; done_testing; exit 1; }
-mkdir "$ROOT" && tar -C "$ROOT" -xf "$tarball"
+mkdir "$ROOT" && timeout 600 tar -C "$ROOT" -xf "$tarball"
 mkdir -p "$ROOT/root/debs" "$ROOT/usr/local/libexec"
 cp "$DEBDIR"/ssh-callhome_*.deb "$DEBDIR"/sshd-callhome_*.deb "$ROOT/root/debs/"
 # The device's NETCONF server, as a user would bring one: the test stub.
