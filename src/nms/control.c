@@ -213,7 +213,7 @@ control_accept(struct control *ctl)
 
 /* Hand d's parked call to the client; 0 done, -1 the client is gone. */
 static int
-hand_over(struct ctl_client *cl, struct park_dev *d)
+hand_over(struct control *ctl, struct ctl_client *cl, struct park_dev *d)
 {
 	struct ctl_reply r;
 	int fd;
@@ -227,7 +227,7 @@ hand_over(struct ctl_client *cl, struct park_dev *d)
 	strlcpy(r.host_key, d->host_key, sizeof(r.host_key));
 	if (send_reply(cl, &r, d->fd) == -1)
 		return -1;
-	fd = park_take(d, cl->uid, cl->pid, time(NULL));
+	fd = park_take(ctl->park, d, cl->uid, cl->pid, time(NULL));
 	close(fd);
 	log_info("uid %lld pid %lld took %s", cl->uid, cl->pid, d->id);
 	return 0;
@@ -241,7 +241,7 @@ do_list(struct control *ctl, struct ctl_client *cl)
 	size_t i;
 
 	for (i = 0; i < pk->n; i++) {
-		const struct park_dev *d = &pk->dev[i];
+		const struct park_dev *d = pk->dev[i];
 
 		memset(&r, 0, sizeof(r));
 		r.kind = CTL_DEVICE;
@@ -268,7 +268,8 @@ do_list(struct control *ctl, struct ctl_client *cl)
 		r.first = u->first;
 		r.last = u->last;
 		r.calls = u->count;
-		strlcpy(r.host_key, u->host_key, sizeof(r.host_key));
+		strlcpy(r.host_key, u->host_key != NULL ? u->host_key : "",
+		    sizeof(r.host_key));
 		if (send_reply(cl, &r, -1) == -1)
 			return -1;
 	}
@@ -287,7 +288,7 @@ do_take(struct control *ctl, struct ctl_client *cl,
 	if (d == NULL && ctl->listed_only)
 		return send_error(cl, CTL_E_UNKNOWN, "not in the registry");
 	if (d != NULL && d->fd != -1)
-		return hand_over(cl, d);
+		return hand_over(ctl, cl, d);
 	for (i = 0; i < ctl->n; i++)
 		if (ctl->c[i].waiting && strcmp(ctl->c[i].id,
 		    rq->device_id) == 0)
@@ -434,7 +435,7 @@ control_parked(struct control *ctl, struct park_dev *d)
 		if (!cl->waiting || strcmp(cl->id, d->id) != 0)
 			continue;
 		cl->waiting = 0;
-		if (hand_over(cl, d) == -1)
+		if (hand_over(ctl, cl, d) == -1)
 			drop_client(ctl, i);
 		return;
 	}

@@ -17,6 +17,7 @@
 #include <netdb.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -397,9 +398,14 @@ judge(struct daemon *dm, size_t i, const struct preamble *p)
 	}
 	fd = pending_take(&dm->t, i);
 	call_where(fd, addr, sizeof(addr), &port);
-	po = park_offer(d, fd, verify_of(hmac), addr, port, p->host_key,
-	    time(NULL), &old);
+	po = park_offer(&dm->pk, d, fd, verify_of(hmac), addr, port,
+	    p->host_key, time(NULL), &old);
 	switch (po) {
+	case PARK_NOMEM:
+		log_error("call from %s (DEVICE-ID \"%s\") closed: out of "
+		    "memory", addr, d->id);
+		close(fd);
+		return;
 	case PARK_REFUSED:
 		log_warn("call from %s (DEVICE-ID \"%s\", %s) refused: a "
 		    "verified call of the device is parked", addr, d->id,
@@ -435,15 +441,15 @@ reload(struct daemon *dm)
 	rules_free(&dm->rules);
 	dm->rules = nr;
 	for (i = dm->pk.n; i-- > 0; ) {
-		struct park_dev *d = &dm->pk.dev[i];
+		struct park_dev *d = dm->pk.dev[i];
+		int fd;
 
 		if (!nr.have_reg || registry_find(&nr.reg, d->id) != NULL)
 			continue;
 		log_info("%s is no longer in the registry%s", d->id,
 		    d->fd != -1 ? ": its parked call is closed" : "");
-		if (d->fd != -1)
-			close(d->fd);
-		park_remove(&dm->pk, i);
+		if ((fd = park_remove(&dm->pk, d)) != -1)
+			close(fd);
 	}
 	for (i = 0; nr.have_reg && i < nr.reg.n; i++)
 		if (park_add(&dm->pk, nr.reg.dev[i].id) == NULL)
@@ -551,9 +557,9 @@ serve(struct daemon *dm, const sigset_t *waitmask)
 		 */
 		base = n;
 		for (i = 0, np = 0; i < dm->pk.n; i++) {
-			if (dm->pk.dev[i].fd == -1)
+			if (dm->pk.dev[i]->fd == -1)
 				continue;
-			dm->pfd[n].fd = dm->pk.dev[i].fd;
+			dm->pfd[n].fd = dm->pk.dev[i]->fd;
 			dm->pfd[n].events = POLLRDHUP;
 			dm->pfd[n].revents = 0;
 			dm->parked[np++] = i;
@@ -571,12 +577,12 @@ serve(struct daemon *dm, const sigset_t *waitmask)
 			continue;
 		/* Parked calls gone first: a new call may replace them. */
 		for (i = 0; i < np; i++) {
-			struct park_dev *d = &dm->pk.dev[dm->parked[i]];
+			struct park_dev *d = dm->pk.dev[dm->parked[i]];
 
 			if (dm->pfd[base + i].revents == 0)
 				continue;
 			log_info("%s hung up its parked call", d->id);
-			close(park_gone(d, time(NULL)));
+			close(park_gone(&dm->pk, d, time(NULL)));
 		}
 		/* Then the control clients: the table may change below. */
 		control_events(&dm->ctl, dm->pfd + base + np);
@@ -655,7 +661,7 @@ main(int argc, char *argv[])
 		rc = EX_CONFIG;
 		goto out;
 	}
-	park_init(&dm.pk);
+	park_init(&dm.pk, ((uint64_t)arc4random() << 32) | arc4random());
 	for (i = 0; dm.rules.have_reg && i < dm.rules.reg.n; i++)
 		if (park_add(&dm.pk, dm.rules.reg.dev[i].id) == NULL) {
 			log_error("out of memory");
