@@ -233,12 +233,54 @@ hand_over(struct control *ctl, struct ctl_client *cl, struct park_dev *d)
 	return 0;
 }
 
+/*
+ * A list's lines go out CONTROL_LIST_CHUNK bytes at a time: a send per
+ * line cost a system call and a wakeup of the client per device.
+ */
+struct list_out {
+	size_t	 len;
+	char	 buf[CONTROL_LIST_CHUNK];
+};
+
+static int
+list_flush(struct ctl_client *cl, struct list_out *o)
+{
+	int r = o->len > 0 ? send_line(cl, o->buf, o->len, -1) : 0;
+
+	o->len = 0;
+	return r;
+}
+
+static int
+list_reply(struct ctl_client *cl, struct list_out *o,
+    const struct ctl_reply *r)
+{
+	int n;
+
+	if (sizeof(o->buf) - o->len < CTL_LINE_MAX + 1 &&
+	    list_flush(cl, o) == -1)
+		return -1;
+	if ((n = ctl_reply_format(r, o->buf + o->len, sizeof(o->buf) -
+	    o->len)) == -1) {
+		log_error("cannot format a control reply");
+		return -1;
+	}
+	o->len += (size_t)n;
+	return 0;
+}
+
 static int
 do_list(struct control *ctl, struct ctl_client *cl)
 {
 	const struct park *pk = ctl->park;
 	struct ctl_reply r;
+	struct list_out *o;
 	size_t i;
+	int rc = -1;
+
+	if ((o = malloc(sizeof(*o))) == NULL)
+		return send_error(cl, CTL_E_UNAVAILABLE, "out of memory");
+	o->len = 0;
 
 	for (i = 0; i < pk->n; i++) {
 		const struct park_dev *d = pk->dev[i];
@@ -254,8 +296,8 @@ do_list(struct control *ctl, struct ctl_client *cl)
 		r.calls = d->calls;
 		r.taker_uid = d->state == CTL_S_TAKEN ? d->taker_uid : -1;
 		r.taker_pid = d->state == CTL_S_TAKEN ? d->taker_pid : -1;
-		if (send_reply(cl, &r, -1) == -1)
-			return -1;
+		if (list_reply(cl, o, &r) == -1)
+			goto out;
 	}
 	for (i = 0; i < pk->nunk; i++) {
 		const struct park_unknown *u = &pk->unk[i];
@@ -270,12 +312,16 @@ do_list(struct control *ctl, struct ctl_client *cl)
 		r.calls = u->count;
 		strlcpy(r.host_key, u->host_key != NULL ? u->host_key : "",
 		    sizeof(r.host_key));
-		if (send_reply(cl, &r, -1) == -1)
-			return -1;
+		if (list_reply(cl, o, &r) == -1)
+			goto out;
 	}
 	memset(&r, 0, sizeof(r));
 	r.kind = CTL_END;
-	return send_reply(cl, &r, -1);
+	if (list_reply(cl, o, &r) == 0 && list_flush(cl, o) == 0)
+		rc = 0;
+out:
+	free(o);
+	return rc;
 }
 
 static int

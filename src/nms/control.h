@@ -15,6 +15,7 @@
 #define CONTROL_CLIENTS_MAX	64
 #define CONTROL_MODE		0660	/* owner and group */
 #define CONTROL_SEND_MS		2000	/* a client that does not read */
+#define CONTROL_LIST_CHUNK	65536	/* bytes of list lines per send */
 
 struct ctl_client {
 	int		 fd;

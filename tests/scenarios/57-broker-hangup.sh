@@ -3,10 +3,11 @@
 # many there are, and nothing else: a parked call that hangs up leaves
 # the list; a call once taken is the taker's, so its device hanging up
 # changes nothing in the daemon, neither the state "taken" nor the
-# device's next parked call; 200 idle parked calls, each with an SSH
-# banner waiting unread, do not wake the daemon.  Devices are Python
-# callers sending a preamble with an HMAC (no sshd); --max-startups lets
-# the 200 call in one burst.
+# device's next parked call; 300 idle parked calls, each with an SSH
+# banner waiting unread, do not wake the daemon, and their list (about
+# 90 KB: ids of 250 bytes) comes whole.  Devices are Python callers
+# sending a preamble with an HMAC (no sshd); --max-startups lets the 300
+# call in one burst.
 . "${top_srcdir:?run through make check}/tests/scenarios/lib.sh"
 
 setup_sshd
@@ -137,8 +138,9 @@ cat >"$T/hangup.py" <<-'PY'
 	for fd in fds:
 	    os.close(fd)
 
-	# 200 idle parked calls, each with a banner unread: no wakeup.
-	fleet = [call("hu-f%03d" % i) for i in range(200)]
+	# 300 idle parked calls, each with a banner unread: no wakeup.
+	fid = ["hu-f%03d-" % i + "x" * 242 for i in range(300)]
+	fleet = [call(dev) for dev in fid]
 	n = 0
 	end = time.monotonic() + 20
 	while time.monotonic() < end:
@@ -148,22 +150,22 @@ cat >"$T/hangup.py" <<-'PY'
 	        f = ctl.line().split(" ")
 	        if f[0] == "end":
 	            break
-	        if f[0] == "device" and f[1].startswith("hu-f") and f[2] == "parked":
+	        if f[0] == "device" and f[1] in fid and f[2] == "parked":
 	            n += 1
-	    if n == 200:
+	    if n == 300:
 	        break
 	    time.sleep(0.1)
-	check(n == 200, "200 calls parked (%d)" % n)
+	check(n == 300, "300 calls parked, listed whole (%d)" % n)
 	time.sleep(0.5)
 	r0 = runs()
 	time.sleep(3)
 	r1 = runs()
-	check(r1 - r0 <= 2, "idle with 200 parked calls: %d wakeups in 3 s"
+	check(r1 - r0 <= 2, "idle with 300 parked calls: %d wakeups in 3 s"
 	    % (r1 - r0))
 	for s in fleet:
 	    s.close()
-	st = until(ctl, "hu-f199", "absent", 5)
-	check(st == "absent", "the 200 hung up: absent (%s)" % st)
+	st = until(ctl, fid[-1], "absent", 5)
+	check(st == "absent", "the 300 hung up: absent (%s)" % st)
 	PY
 "$PYTHON" "$T/hangup.py" "$port" "$CTL" "$NMS_SECRET" "$KEY" "$DPID" \
     >"$T/hangup.out" 2>&1
