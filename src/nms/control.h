@@ -17,6 +17,7 @@
 #define CONTROL_SEND_MS		2000	/* a client that does not read */
 #define CONTROL_DIR_MODE	0750	/* a directory made for the socket */
 #define CONTROL_DIR_CONFIG	(-2)	/* control_dir: the operator's fault */
+#define CONTROL_LIST_CHUNK	65536	/* bytes of list lines per send */
 
 struct ctl_client {
 	int		 fd;
