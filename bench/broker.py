@@ -3,9 +3,15 @@
 a fleet of BENCH_PARKED callers from bench/caller (C, HMAC on), and
 
   rate      verified calls per second: from the first connect until the
-            daemon lists every device parked and verified
+            daemon lists every device parked and verified; the fleet calls
+            in two halves, the second once the first is parked (the
+            pause to read the daemon's memory in between is not counted)
   memory    the daemon's RSS growth per parked call (after the registry is
-            loaded, before the first call)
+            loaded, before the first call), and how much of it is the
+            pending table (/proc/PID/smaps: its large anonymous mapping,
+            resident as far as callers were in flight at once); and the
+            growth over the second half alone, which finds the pending
+            table already touched by the first
   idle      the daemon's wakeups per second while the calls sit parked
             (/proc/PID/task/*/schedstat, run count over BENCH_IDLE_SECONDS)
   list      `ssh-callhome --broker --list` wall time, BENCH_LIST_RUNS runs
@@ -56,6 +62,24 @@ def rss_kib(pid):
             if ln.startswith("VmRSS:"):
                 return int(ln.split()[1])
     raise RuntimeError("no VmRSS")
+
+
+def pending_kib(pid):
+    """Resident KiB of anonymous mappings of 1 MiB or more: the pending
+    table, calloc()ed once for --max-startups callers (glibc mmap()s it;
+    its pages become resident as far as callers were in flight at once),
+    and the per-source counts sized by it (one source here: one page)."""
+    total = 0
+    big = False
+    with open("/proc/%d/smaps" % pid) as f:
+        for ln in f:
+            head = ln.split()
+            if "-" in head[0] and ":" not in head[0]:
+                lo, hi = (int(x, 16) for x in head[0].split("-"))
+                big = len(head) < 6 and hi - lo >= 1 << 20
+            elif big and head[0] == "Rss:":
+                total += int(head[1])
+    return total
 
 
 def runs(pid):
@@ -150,7 +174,8 @@ def main():
 
     os.makedirs(OUT, exist_ok=True)
     tmp = tempfile.mkdtemp(prefix="bench-broker.")
-    daemon = caller = None
+    daemon = None
+    callers = []
     try:
         key = os.path.join(tmp, "host")
         subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "",
@@ -162,6 +187,10 @@ def main():
         ids = ["bench-%05d" % i for i in range(N)]
         with open(os.path.join(tmp, "ids"), "w") as f:
             f.write("\n".join(ids) + "\n")
+        half = N // 2
+        for name, part in (("ids-a", ids[:half]), ("ids-b", ids[half:])):
+            with open(os.path.join(tmp, name), "w") as f:
+                f.write("\n".join(part) + "\n")
         shutil.copy(os.path.join(tmp, "ids"), os.path.join(tmp, "devices"))
         ctlpath = os.path.join(tmp, "control")
         s = socket.socket()
@@ -187,34 +216,55 @@ def main():
         assert parked_verified(ctl) == 0
         time.sleep(0.5)
         rss0 = rss_kib(daemon.pid)
+        pend0 = pending_kib(daemon.pid)
         say("broker: %d devices in the registry, daemon pid %d, RSS %d KiB"
             % (N, daemon.pid, rss0))
 
-        # rate: the caller holds every call open.
-        cout = open(os.path.join(tmp, "caller.out"), "w")
-        t0 = time.monotonic()
-        caller = subprocess.Popen(
-            [os.path.join(BUILD, "bench", "caller"), "-p", str(port),
-             "-s", secret, "-k", key + ".pub", "-i", os.path.join(tmp, "ids")],
-            stdin=subprocess.DEVNULL, stdout=cout)
+        # rate: two callers, each holding its half of the calls open.
+        clines = []
+        t1 = 0.0
         got = 0
-        while got < N and time.monotonic() - t0 < WAIT:
-            if caller.poll() is not None:
-                sys.exit("bench/caller exited %d" % caller.returncode)
-            time.sleep(0.02)
-            got = parked_verified(ctl)
-        t1 = time.monotonic() - t0
-        with open(os.path.join(tmp, "caller.out")) as f:
-            cline = f.read().strip()
+        for name, want in (("ids-a", half), ("ids-b", N)):
+            cout = open(os.path.join(tmp, name + ".out"), "w")
+            t0 = time.monotonic()
+            c = subprocess.Popen(
+                [os.path.join(BUILD, "bench", "caller"), "-p", str(port),
+                 "-s", secret, "-k", key + ".pub", "-i",
+                 os.path.join(tmp, name)],
+                stdin=subprocess.DEVNULL, stdout=cout)
+            cout.close()
+            callers.append(c)
+            while got < want and t1 + time.monotonic() - t0 < WAIT:
+                if c.poll() is not None:
+                    sys.exit("bench/caller exited %d" % c.returncode)
+                time.sleep(0.02)
+                got = parked_verified(ctl)
+            t1 += time.monotonic() - t0
+            if got < want:
+                break
+            if want == half:
+                rssh = rss_kib(daemon.pid)
+                pendh = pending_kib(daemon.pid)
+        for name in ("ids-a", "ids-b"):
+            with open(os.path.join(tmp, name + ".out")) as f:
+                clines.append(f.read().strip())
         say("rate: %d of %d calls parked and verified in %.2f s: %.0f calls/s"
-            " (caller: %s)" % (got, N, t1, got / t1, cline))
+            " (callers: %s)" % (got, N, t1, got / t1, "; ".join(clines)))
         if got < N:
             return 1
 
         time.sleep(1)
         rss1 = rss_kib(daemon.pid)
+        pend1 = pending_kib(daemon.pid)
         say("memory: RSS %d -> %d KiB with %d parked: %.0f bytes per parked"
-            " call" % (rss0, rss1, N, (rss1 - rss0) * 1024.0 / N))
+            " call; of which the pending table %d -> %d KiB, the rest %.0f"
+            " bytes per parked call"
+            % (rss0, rss1, N, (rss1 - rss0) * 1024.0 / N, pend0, pend1,
+               ((rss1 - rss0) - (pend1 - pend0)) * 1024.0 / N))
+        say("memory, second half: RSS %d -> %d KiB for %d more parked: %.0f"
+            " bytes per parked call (pending table %+d KiB)"
+            % (rssh, rss1, N - half, (rss1 - rssh) * 1024.0 / (N - half),
+               pend1 - pendh))
 
         r0 = runs(daemon.pid)
         time.sleep(IDLE)
@@ -244,14 +294,15 @@ def main():
             for fd in fds:
                 os.close(fd)
             lat.append(b - a)
-        say("take: %d takes with %d..%d parked: p50 %.3f ms, p99 %.3f ms,"
-            " max %.3f ms" % (len(lat), N, N - len(lat) + 1,
-                              pct(lat, 0.50) * 1e3, pct(lat, 0.99) * 1e3,
-                              max(lat) * 1e3))
+        say("take: %d takes with %d..%d parked: p50 %.3f ms, p90 %.3f ms,"
+            " p99 %.3f ms, max %.3f ms"
+            % (len(lat), N, N - len(lat) + 1, pct(lat, 0.50) * 1e3,
+               pct(lat, 0.90) * 1e3, pct(lat, 0.99) * 1e3, max(lat) * 1e3))
         ctl.close()
         return 0
     finally:
-        stop(caller, "bench/caller")
+        for c in callers:
+            stop(c, "bench/caller")
         stop(daemon, "ssh-callhomed")
         with open(os.path.join(OUT, "broker.txt"), "w") as f:
             f.write("\n".join(lines) + "\n")

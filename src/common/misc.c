@@ -27,6 +27,16 @@ now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* The wall clock, for what is scheduled by the calendar (--anchor-time). */
+long long
+wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 /* An address as logged: numeric, "a.b.c.d:port" or "[v6]:port". */
 void
 addr_name(const struct sockaddr *sa, socklen_t salen, char *out, size_t outlen)

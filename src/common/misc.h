@@ -13,6 +13,8 @@
 
 long long
 	now_ms(void);
+long long
+	wall_ms(void);
 void	addr_name(const struct sockaddr *sa, socklen_t salen, char *out,
 	    size_t outlen);
 struct timespec

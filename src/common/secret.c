@@ -18,9 +18,14 @@ secret_trim(const unsigned char *buf, size_t len)
 	return len;
 }
 
-/* Errors start with "secret file PATH: ", whichever program reads it. */
+/*
+ * A secret from a private file (FILE_PRIVATE's rules), without the
+ * trailing newline.  Errors start with what, then the path: "secret
+ * file PATH: ", whichever program reads it.
+ */
 int
-secret_load(const char *path, struct secret *s, char *err, size_t errlen)
+secret_read(const char *what, const char *path, struct secret *s, char *err,
+    size_t errlen)
 {
 	char why[1024];
 	size_t len;
@@ -31,7 +36,8 @@ secret_load(const char *path, struct secret *s, char *err, size_t errlen)
 		goto bad;
 	s->len = secret_trim(s->buf, len);
 	if (s->len == 0) {
-		snprintf(why, sizeof(why), "%s: the secret is empty", path);
+		snprintf(why, sizeof(why), "%s: the %s is empty", path,
+		    strcmp(what, "secret file") == 0 ? "secret" : "file");
 		goto bad;
 	}
 	if (s->len > SECRET_MAX) {
@@ -41,9 +47,15 @@ secret_load(const char *path, struct secret *s, char *err, size_t errlen)
 	}
 	return 0;
 bad:
-	snprintf(err, errlen, "secret file %s", why);
+	snprintf(err, errlen, "%s %s", what, why);
 	secret_wipe(s);
 	return -1;
+}
+
+int
+secret_load(const char *path, struct secret *s, char *err, size_t errlen)
+{
+	return secret_read("secret file", path, s, err, errlen);
 }
 
 void

@@ -11,6 +11,8 @@ struct secret {
 	size_t		len;
 };
 
+int	secret_read(const char *what, const char *path, struct secret *s,
+	    char *err, size_t errlen);
 int	secret_load(const char *path, struct secret *s, char *err,
 	    size_t errlen);
 void	secret_wipe(struct secret *s);

@@ -1,11 +1,18 @@
 #include "config.h"
 
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <arpa/inet.h>
+#include <net/if.h>
+#include <netinet/in.h>
+
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "anchor.h"
 #include "optarg.h"
 #include "options.h"
 
@@ -16,6 +23,12 @@ enum {
 	OPT_CHECK, OPT_STRATEGY, OPT_STATE_FILE, OPT_BACKOFF_MAX,
 	OPT_STARTUP_DELAY, OPT_PERIODIC, OPT_IDLE_TIMEOUT, OPT_DAEMON,
 	OPT_PIDFILE, OPT_SYSLOG, OPT_REDIAL_JITTER, OPT_WAIT_FOR_CLIENT
+};
+
+/* Where calls come from, and through which proxy: a block of their own. */
+enum {
+	OPT_BIND = 512, OPT_INTERFACE, OPT_ANCHOR_TIME, OPT_PROXY,
+	OPT_PROXY_PASSWORD_FILE
 };
 
 static const struct option longopts[] = {
@@ -45,6 +58,12 @@ static const struct option longopts[] = {
 	{ "daemon",		no_argument,	   NULL, OPT_DAEMON },
 	{ "pidfile",		required_argument, NULL, OPT_PIDFILE },
 	{ "syslog",		no_argument,	   NULL, OPT_SYSLOG },
+	{ "bind",		required_argument, NULL, OPT_BIND },
+	{ "interface",		required_argument, NULL, OPT_INTERFACE },
+	{ "anchor-time",	required_argument, NULL, OPT_ANCHOR_TIME },
+	{ "proxy",		required_argument, NULL, OPT_PROXY },
+	{ "proxy-password-file", required_argument, NULL,
+	    OPT_PROXY_PASSWORD_FILE },
 	{ "verbose",		no_argument,	   NULL, 'v' },
 	{ "quiet",		no_argument,	   NULL, 'q' },
 	{ "version",		no_argument,	   NULL, 'V' },
@@ -74,6 +93,16 @@ static const char usage_text[] =
 "  --periodic=MINUTES         dial once per period instead of staying up\n"
 "  --idle-timeout=SECONDS     close an idle session (180 with --periodic)\n"
 "  --once                     one session, then exit\n"
+"Where calls come from:\n"
+"  --bind=ADDR[:PORT]         source address (IPv4 or [IPv6]) and port\n"
+"  --interface=IFNAME         leave through this interface or VRF\n"
+"  --anchor-time=TIME         with --periodic: call at TIME + k periods;\n"
+"                             TIME as 2026-01-01T00:00:00Z or ...+01:00\n"
+"Proxy:\n"
+"  --proxy=URL                call through socks5://[USER@]HOST[:PORT] (1080)\n"
+"                             or http://[USER@]HOST[:PORT] (3128, CONNECT);\n"
+"                             the proxy resolves the server names\n"
+"  --proxy-password-file=FILE the proxy password for USER (private file)\n"
 "Session:\n"
 "  --keepalive-interval=SECONDS  sshd ClientAliveInterval, 0 = off (15)\n"
 "  --keepalive-count=N        sshd ClientAliveCountMax (3)\n"
@@ -105,6 +134,80 @@ static const char *const services_words[] = { "netconf", "any", NULL };
 static const char *const strategy_words[] = { "in-order", "sticky", "random",
     NULL };
 
+/* --bind=ADDR[:PORT]: a numeric address, IPv4 or [IPv6], no zone. */
+static int
+bind_option(const char *arg, struct config *cfg, char *err, size_t errlen)
+{
+	struct sockaddr_in *sin = (struct sockaddr_in *)&cfg->bind_addr;
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&cfg->bind_addr;
+	struct server sv;
+	const char *why;
+	int port;
+
+	/* Port 0 stands for "none given": server_parse() refuses an explicit 0. */
+	if (server_parse(arg, 0, &sv, &why) == -1) {
+		snprintf(err, errlen, "--bind=%s: %s", arg, why);
+		return -1;
+	}
+	port = (int)strtonum(sv.port, 0, 65535, &why);
+	memset(&cfg->bind_addr, 0, sizeof(cfg->bind_addr));
+	if (inet_pton(AF_INET, sv.host, &sin->sin_addr) == 1) {
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons(port);
+		cfg->bind_len = sizeof(*sin);
+	} else if (inet_pton(AF_INET6, sv.host, &sin6->sin6_addr) == 1) {
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons(port);
+		cfg->bind_len = sizeof(*sin6);
+	} else {
+		snprintf(err, errlen, "--bind=%s: not an IPv4 address or an "
+		    "[IPv6] address%s", arg, strchr(sv.host, '%') != NULL ?
+		    " (no %zone: give the interface with --interface)" : "");
+		return -1;
+	}
+	cfg->bind_text = arg;
+	return 0;
+}
+
+/* The rules of Linux's dev_valid_name(), so that a typo fails at once. */
+static int
+interface_option(const char *arg, struct config *cfg, char *err,
+    size_t errlen)
+{
+	if (arg[0] == '\0' || strlen(arg) >= IFNAMSIZ ||
+	    strcmp(arg, ".") == 0 || strcmp(arg, "..") == 0 ||
+	    strpbrk(arg, "/: \t\n\r\v\f") != NULL) {
+		snprintf(err, errlen, "--interface=%s: not an interface name "
+		    "(1 to %d bytes, no '/', ':' or white space)", arg,
+		    IFNAMSIZ - 1);
+		return -1;
+	}
+	cfg->interface = arg;
+	return 0;
+}
+
+static int
+reach_option(int ch, const char *arg, struct config *cfg, char *err,
+    size_t errlen)
+{
+	const char *why;
+
+	switch (ch) {
+	case OPT_BIND:
+		return bind_option(arg, cfg, err, errlen);
+	case OPT_INTERFACE:
+		return interface_option(arg, cfg, err, errlen);
+	case OPT_ANCHOR_TIME:
+	default:
+		if (anchor_parse(arg, &cfg->anchor_ms, &why) == -1) {
+			snprintf(err, errlen, "--anchor-time=%s: %s", arg, why);
+			return -1;
+		}
+		cfg->anchor_text = arg;
+		return 0;
+	}
+}
+
 /* An --sshd-option that sets LoginGraceTime, or NULL. */
 static const char *
 grace_option(const struct config *cfg)
@@ -121,6 +224,41 @@ grace_option(const struct config *cfg)
 			return o;
 	}
 	return NULL;
+}
+
+/* --proxy and its password file, with the servers it reaches. */
+static int
+proxy_check(const struct config *cfg, char *err, size_t errlen)
+{
+	size_t i;
+
+	if (cfg->proxy.kind == PROXY_NONE) {
+		if (cfg->proxy_password_file != NULL) {
+			snprintf(err, errlen, "--proxy-password-file needs "
+			    "--proxy");
+			return -1;
+		}
+		return 0;
+	}
+	if (cfg->proxy.user[0] != '\0' && cfg->proxy_password_file == NULL) {
+		snprintf(err, errlen, "--proxy=%s names a user: give the "
+		    "password with --proxy-password-file", cfg->proxy.url);
+		return -1;
+	}
+	if (cfg->proxy.user[0] == '\0' && cfg->proxy_password_file != NULL) {
+		snprintf(err, errlen, "--proxy-password-file needs a user in "
+		    "the proxy URL (%s://USER@HOST)",
+		    proxy_kind_name(cfg->proxy.kind));
+		return -1;
+	}
+	/* A zone names an interface here: nothing the proxy knows of. */
+	for (i = 0; i < cfg->nservers; i++)
+		if (strchr(cfg->servers[i].host, '%') != NULL) {
+			snprintf(err, errlen, "server \"%s\": an IPv6 zone "
+			    "cannot go through --proxy", cfg->servers[i].name);
+			return -1;
+		}
+	return 0;
 }
 
 enum options_result
@@ -291,6 +429,24 @@ options_parse(int argc, char *argv[], struct config *cfg, char *err,
 		case OPT_SYSLOG:
 			cfg->use_syslog = 1;
 			break;
+		case OPT_BIND:
+		case OPT_INTERFACE:
+		case OPT_ANCHOR_TIME:
+			if (reach_option(ch, optarg, cfg, err, errlen) == -1)
+				goto usage;
+			break;
+		case OPT_PROXY:
+			if (proxy_parse(optarg, &cfg->proxy, &why) == -1) {
+				snprintf(err, errlen, "--proxy=%s: %s", optarg,
+				    why);
+				goto usage;
+			}
+			break;
+		case OPT_PROXY_PASSWORD_FILE:
+			if (optarg_nonempty("proxy-password-file", optarg,
+			    &cfg->proxy_password_file, err, errlen) == -1)
+				goto usage;
+			break;
 		case 'v':
 			cfg->verbosity++;
 			break;
@@ -349,8 +505,15 @@ options_parse(int argc, char *argv[], struct config *cfg, char *err,
 		    "--keepalive-interval=0");
 		goto usage;
 	}
+	if (proxy_check(cfg, err, errlen) == -1)
+		goto usage;
 	if (cfg->once && cfg->periodic) {
 		snprintf(err, errlen, "--once and --periodic exclude each other");
+		goto usage;
+	}
+	if (cfg->anchor_text != NULL && !cfg->periodic) {
+		snprintf(err, errlen, "--anchor-time needs --periodic: it "
+		    "anchors the period");
 		goto usage;
 	}
 	return OPTIONS_OK;
@@ -377,7 +540,8 @@ options_absolute(struct config *cfg, const char *cwd, char *err,
 		{ "host-key", &cfg->host_key_file },
 		{ "sshd-config", &cfg->sshd_config },
 		{ "state-file", &cfg->state_file },
-		{ "pidfile", &cfg->pidfile }
+		{ "pidfile", &cfg->pidfile },
+		{ "proxy-password-file", &cfg->proxy_password_file }
 	};
 	size_t i, n;
 	char *abs;

@@ -6,9 +6,13 @@
 #ifndef OPTIONS_H
 #define OPTIONS_H
 
+#include <sys/types.h>
+#include <sys/socket.h>
+
 #include <stddef.h>
 
 #include "preamble.h"
+#include "proxy.h"
 #include "server.h"
 
 #define DEFAULT_PORT		4334	/* RFC 8071 netconf-ch-ssh */
@@ -20,7 +24,7 @@
 #define DEFAULT_IDLE_TIMEOUT	180	/* with --periodic */
 #define DEFAULT_REDIAL_JITTER	1	/* seconds */
 #define WAIT_FOR_CLIENT_MAX	86400	/* seconds */
-#define OPTIONS_PATHS		5	/* options that name a file */
+#define OPTIONS_PATHS		6	/* options that name a file */
 
 enum services { SERVICES_NETCONF, SERVICES_ANY };
 enum strategy { STRATEGY_IN_ORDER, STRATEGY_STICKY, STRATEGY_RANDOM };
@@ -57,7 +61,17 @@ struct config {
 	int		  once;
 	int		  check;
 	int		  verbosity;
+	/* Reaching the server through a proxy (--proxy). */
+	struct proxy	  proxy;		/* kind PROXY_NONE: direct */
+	const char	 *proxy_password_file;
 	char		 *abs_paths[OPTIONS_PATHS]; /* made by options_absolute() */
+	/* Where calls come from: --bind, --interface, --anchor-time. */
+	struct sockaddr_storage bind_addr;
+	socklen_t	  bind_len;		/* 0: no --bind */
+	const char	 *bind_text;
+	const char	 *interface;		/* NULL: no --interface */
+	const char	 *anchor_text;		/* NULL: no --anchor-time */
+	long long	  anchor_ms;		/* since the epoch */
 };
 
 enum options_result {

@@ -14,6 +14,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -206,14 +207,9 @@ spawn_sshd(int sock, char *const argv[], pid_t *pidp, char *err,
 	return -1;
 }
 
-/*
- * The bytes the peer has sent on a TCP socket so far, 0 if it sent no data
- * at all, or -1 if that is not known here (no byte counts in TCP_INFO on
- * this system or kernel).  tcpi_bytes_received counts a FIN as one byte;
- * the segments that carried data do not.
- */
-long long
-spawn_bytes_received(int sock)
+/* TCP_INFO's counts of bytes and of data segments received; -1: none. */
+static int
+tcp_counts(int sock, long long *bytes, long long *segs)
 {
 #ifdef HAVE_TCP_BYTE_COUNTS
 	struct tcp_info ti;
@@ -224,11 +220,104 @@ spawn_bytes_received(int sock)
 	    len < offsetof(struct tcp_info, tcpi_data_segs_in) +
 	    sizeof(ti.tcpi_data_segs_in))
 		return -1;
-	return ti.tcpi_data_segs_in > 0 ? (long long)ti.tcpi_bytes_received : 0;
+	*bytes = (long long)ti.tcpi_bytes_received;
+	*segs = (long long)ti.tcpi_data_segs_in;
+	return 0;
+#else
+	(void)sock;
+	*bytes = *segs = 0;
+	return -1;
+#endif
+}
+
+/*
+ * Once sshd has exited, whether the connection was lost rather than
+ * closed.  Only our copy holds the socket now: when sshd ended the
+ * session (its idle timeout) the NMS has not been told yet.
+ *  - The kernel reset or aborted it (an RST, TCP_USER_TIMEOUT): lost.
+ *  - The NMS closed its side first (CLOSE_WAIT): closed.
+ *  - Otherwise this side closes its half now, and a live NMS closes its
+ *    own in answer: closed; one that has not within grace_ms is gone
+ *    (sshd's keepalive gave up on it): lost.
+ * 0 where TCP_INFO cannot tell, or when a signal cuts the wait.
+ */
+enum {	/* Linux's TCP states, as TCP_INFO reports them */
+	ST_ESTABLISHED = 1, ST_FIN_WAIT1 = 4, ST_FIN_WAIT2 = 5, ST_CLOSE = 7
+};
+
+static int
+tcp_state(int sock)
+{
+#ifdef HAVE_TCP_BYTE_COUNTS
+	struct tcp_info ti;
+	socklen_t len = sizeof(ti);
+
+	memset(&ti, 0, sizeof(ti));
+	if (getsockopt(sock, IPPROTO_TCP, TCP_INFO, &ti, &len) == -1)
+		return -1;
+	return ti.tcpi_state;
 #else
 	(void)sock;
 	return -1;
 #endif
+}
+
+int
+spawn_connection_lost(int sock, int grace_ms, const sigset_t *waitmask)
+{
+	long long deadline = now_ms() + grace_ms;
+	struct timespec ts = ms_timespec(20);
+	int st = tcp_state(sock);
+
+	if (st == ST_CLOSE)
+		return 1;
+	if (st != ST_ESTABLISHED || shutdown(sock, SHUT_WR) == -1)
+		return 0;
+	while (now_ms() < deadline) {
+		if (ppoll(NULL, 0, &ts, waitmask) == -1 && errno == EINTR)
+			return 0;
+		st = tcp_state(sock);
+		if (st != ST_FIN_WAIT1 && st != ST_FIN_WAIT2)
+			return 0;	/* the NMS's FIN, or its RST, came */
+	}
+	return 1;
+}
+
+/*
+ * Mark where a server's data starts on a socket whose first bytes, a
+ * proxy's reply, were read already.  The counts first: data that came
+ * in before them is still unread, and the peek sees it.
+ */
+void
+spawn_rx_mark(int sock, struct rx_mark *m)
+{
+	char c;
+
+	memset(m, 0, sizeof(*m));
+	if (tcp_counts(sock, &m->bytes, &m->segs) == -1)
+		m->bytes = m->segs = 0;
+	m->pending = recv(sock, &c, 1, MSG_PEEK | MSG_DONTWAIT) == 1;
+}
+
+/*
+ * The bytes the peer has sent on a TCP socket so far (after the mark m, if
+ * not NULL), 0 if it sent no data at all, or -1 if that is not known here
+ * (no byte counts in TCP_INFO on this system or kernel).
+ * tcpi_bytes_received counts a FIN as one byte; the segments that carried
+ * data do not, so they say whether there was data.
+ */
+long long
+spawn_bytes_received(int sock, const struct rx_mark *m)
+{
+	long long bytes, segs;
+
+	if (tcp_counts(sock, &bytes, &segs) == -1)
+		return -1;
+	if (m == NULL)
+		return segs > 0 ? bytes : 0;
+	if (segs <= m->segs && !m->pending)
+		return 0;
+	return bytes > m->bytes ? bytes - m->bytes : 1;
 }
 
 void

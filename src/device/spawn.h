@@ -7,6 +7,7 @@
 
 #include <sys/types.h>
 
+#include <signal.h>
 #include <stddef.h>
 
 #include "options.h"
@@ -25,8 +26,18 @@ int	sshd_cmd_build(struct sshd_cmd *cmd, const struct config *cfg,
 void	sshd_cmd_free(struct sshd_cmd *cmd);
 int	spawn_sshd(int sock, char *const argv[], pid_t *pidp, char *err,
 	    size_t errlen);
+/* Where a server's data starts, after a proxy's reply (spawn_rx_mark()). */
+struct rx_mark {
+	long long	bytes;		/* received up to the mark */
+	long long	segs;		/* segments with data, up to the mark */
+	int		pending;	/* unread data was in at the mark */
+};
+
+void	spawn_rx_mark(int sock, struct rx_mark *m);
 long long
-	spawn_bytes_received(int sock);
+	spawn_bytes_received(int sock, const struct rx_mark *m);
+int	spawn_connection_lost(int sock, int grace_ms,
+	    const sigset_t *waitmask);
 void	spawn_describe(int status, char *buf, size_t len);
 
 #endif

@@ -4,6 +4,8 @@
  */
 #include "config.h"
 
+#include <net/if.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <libutil.h>
@@ -12,14 +14,19 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "anchor.h"
 #include "announce.h"
+#include "dial.h"
+#include "khname.h"
 #include "lockcheck.h"
 #include "log.h"
 #include "misc.h"
 #include "notify.h"
 #include "options.h"
+#include "secret.h"
 #include "signals.h"
 #include "spawn.h"
 #include "sshdcfg.h"
@@ -46,6 +53,31 @@ check_lockdown(const struct config *cfg)
 	return nfiles;
 }
 
+/* The proxy password file passes the secret file's rules. */
+static int
+proxy_password_check(const struct config *cfg)
+{
+	struct secret pass;
+	char err[1024];
+
+	if (cfg->proxy_password_file == NULL)
+		return EX_OK;
+	if (secret_read("proxy password file", cfg->proxy_password_file,
+	    &pass, err, sizeof(err)) == -1) {
+		log_error("%s", err);
+		return EX_CONFIG;
+	}
+	if (pass.len > PROXY_PASS_MAX) {
+		secret_wipe(&pass);
+		log_error("proxy password file %s: the password is longer "
+		    "than %d bytes", cfg->proxy_password_file,
+		    PROXY_PASS_MAX);
+		return EX_CONFIG;
+	}
+	secret_wipe(&pass);
+	return EX_OK;
+}
+
 /*
  * Everything that can be checked before the first dial: sshd runs and
  * accepts the options, the netconf subsystem exists, no Match block undoes
@@ -61,6 +93,11 @@ prepare(const struct config *cfg, struct sshdcfg *sc, struct announce *an,
 	char err[512];
 	int r;
 
+	if (cfg->interface != NULL && !dial_interface_supported()) {
+		log_error("--interface=%s: not supported on this system (no "
+		    "SO_BINDTODEVICE)", cfg->interface);
+		return EX_CONFIG;
+	}
 	if (access(cfg->sshd, X_OK) == -1) {
 		log_error("cannot execute sshd %s: %s", cfg->sshd,
 		    strerror(errno));
@@ -92,7 +129,56 @@ prepare(const struct config *cfg, struct sshdcfg *sc, struct announce *an,
 		log_error("%s", err);
 		return EX_CONFIG;
 	}
-	return EX_OK;
+	return proxy_password_check(cfg);
+}
+
+/*
+ * An id that ssh-callhome --known-hosts would refuse to record a key
+ * under; a warning only: an NMS without known_hosts takes it.  NULL if
+ * none.
+ */
+static const char *
+id_warning(const struct config *cfg)
+{
+	const char *why;
+
+	return knownhosts_name_ok(cfg->device_id, &why) == -1 ? why : NULL;
+}
+
+/* --bind, --interface, --anchor-time as --check shows them. */
+static void
+print_reach(const struct config *cfg)
+{
+	long long period = cfg->periodic * 60000LL, next, now;
+	struct tm tm;
+	time_t t;
+	char when[64];
+
+	if (cfg->bind_text != NULL)
+		printf("bind: %s\n", cfg->bind_text);
+	if (cfg->interface != NULL) {
+		unsigned int idx = if_nametoindex(cfg->interface);
+
+		if (idx != 0)
+			printf("interface: %s (index %u)\n", cfg->interface,
+			    idx);
+		else
+			printf("interface: %s (warning: no such interface "
+			    "now; calls fail until it exists)\n",
+			    cfg->interface);
+	}
+	if (cfg->anchor_text != NULL) {
+		now = wall_ms();
+		next = anchor_next(cfg->anchor_ms, period, now);
+		t = (time_t)(next / 1000);
+		if (gmtime_r(&t, &tm) == NULL ||
+		    strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ",
+		    &tm) == 0)
+			strlcpy(when, "?", sizeof(when));
+		printf("anchor-time: %s, every %d min; next grid point %s "
+		    "(in %lld s)\n", cfg->anchor_text, cfg->periodic, when,
+		    (next - now) / 1000);
+	}
 }
 
 static void
@@ -103,12 +189,24 @@ print_check(const struct config *cfg, const struct sshdcfg *sc,
 	size_t i;
 
 	printf("device-id: %s\n", cfg->device_id);
+	if (id_warning(cfg) != NULL)
+		printf("warning: device-id: an NMS cannot record the host key "
+		    "under this name in known_hosts (%s); ssh-callhome "
+		    "--known-hosts refuses the call\n", id_warning(cfg));
 	for (i = 0; i < cfg->nservers; i++)
 		printf("server: %s\n", cfg->servers[i].name);
+	if (cfg->proxy.kind != PROXY_NONE) {
+		printf("proxy: %s (the proxy resolves the server names)\n",
+		    cfg->proxy.url);
+		if (cfg->proxy_password_file != NULL)
+			printf("proxy-password-file: %s\n",
+			    cfg->proxy_password_file);
+	}
 	if (an->host_key[0] != '\0')
 		printf("host-key: %s\n", an->host_key);
 	printf("preamble:\n");
 	announce_print(an, cfg->verbosity > 0, stdout);
+	print_reach(cfg);
 	if (cfg->wait_for_client > 0)
 		printf("wait-for-client: %d s (sshd LoginGraceTime)\n",
 		    cfg->wait_for_client);
@@ -153,6 +251,9 @@ run(struct config *cfg, int argc, char *argv[])
 		return EX_OK;
 	}
 	explicit_bzero(&an, sizeof(an));
+	if (id_warning(cfg) != NULL)
+		log_warn("device-id: an NMS cannot record the host key under "
+		    "this name in known_hosts (%s)", id_warning(cfg));
 
 	if (cfg->pidfile != NULL &&
 	    (pfh = pidfile_open(cfg->pidfile, 0644, &other)) == NULL) {

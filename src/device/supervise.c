@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "anchor.h"
 #include "announce.h"
 #include "dial.h"
 #include "file.h"
@@ -27,6 +28,7 @@
 #include "supervise.h"
 
 #define STOP_GRACE_MS	5000	/* SIGTERM to SIGKILL for a session */
+#define LOST_GRACE_MS	3000	/* for the NMS to close after sshd exits */
 
 static volatile sig_atomic_t got_term, got_hup, got_usr1, got_chld;
 
@@ -180,10 +182,31 @@ struct run {
 	long long		 started;	/* of the last session */
 	unsigned int		 delay_ms;
 	int			 redial_now;	/* SIGUSR1: skip any wait */
+	int			 lost;		/* the last session's connection
+						   was lost, not closed */
 };
 
+/*
+ * --periodic: how long to wait for the next call, the last one having
+ * started at started (now_ms()).  With --anchor-time, until the next grid
+ * point after now on the wall clock, so that a call that ran past a grid
+ * point is not followed by calls to catch up.
+ */
+static long long
+periodic_wait_ms(const struct config *cfg, long long started)
+{
+	long long period = (long long)cfg->periodic * 60000, now;
+
+	if (cfg->anchor_text == NULL)
+		return started + period - now_ms();
+	now = wall_ms();
+	return anchor_next(cfg->anchor_ms, period, now) - now;
+}
+
+/* rx: where the server's data starts, NULL for the socket's start. */
 static enum outcome
-run_session(struct run *r, size_t idx, int fd, const char *peer)
+run_session(struct run *r, size_t idx, int fd, const char *peer,
+    const struct rx_mark *rx)
 {
 	const struct config *cfg = r->cfg;
 	const struct server *sv = &cfg->servers[idx];
@@ -238,7 +261,7 @@ run_session(struct run *r, size_t idx, int fd, const char *peer)
 	 */
 	saved = cfg->state_file == NULL;
 	for (;;) {
-		if (!saved && redial_answered(spawn_bytes_received(fd))) {
+		if (!saved && redial_answered(spawn_bytes_received(fd, rx))) {
 			state_save(cfg->state_file, sv);
 			saved = 1;
 		}
@@ -257,7 +280,11 @@ run_session(struct run *r, size_t idx, int fd, const char *peer)
 		(void)ppoll(NULL, 0, saved ? NULL : &answer_poll, &waitmask);
 	}
 	dt = now_ms() - t0;
-	nms_bytes = spawn_bytes_received(fd);
+	nms_bytes = spawn_bytes_received(fd, rx);
+	r->lost = 0;
+	if (cfg->periodic && !got_term && !got_usr1 &&
+	    redial_answered(nms_bytes))
+		r->lost = spawn_connection_lost(fd, LOST_GRACE_MS, &waitmask);
 	close(fd);
 	spawn_describe(status, how, sizeof(how));
 	log_info("%s [%s]: session ended after %lld.%03llds: %s", sv->name,
@@ -302,6 +329,7 @@ pass(struct run *r)
 	struct dial_opts o;
 	size_t first, i, idx;
 	enum outcome out;
+	struct rx_mark rx;
 	char peer[PEER_MAX];
 	int a, fd;
 
@@ -316,6 +344,14 @@ pass(struct run *r)
 	 */
 	o.user_timeout_ms = 2U * cfg->ka_interval * (cfg->ka_count + 1) * 1000U;
 	o.waitmask = &waitmask;
+	o.bind_addr = (const struct sockaddr *)&cfg->bind_addr;
+	o.bind_len = cfg->bind_len;
+	o.bind_text = cfg->bind_text;
+	o.interface = cfg->interface;
+	if (cfg->proxy.kind != PROXY_NONE) {
+		o.proxy = &cfg->proxy;
+		o.proxy_password_file = cfg->proxy_password_file;
+	}
 
 	first = redial_first(&r->redial);
 	for (i = 0; i < cfg->nservers; i++) {
@@ -335,7 +371,11 @@ pass(struct run *r)
 			case DIAL_OK:
 				break;
 			}
-			out = run_session(r, idx, fd, peer);
+			/* The proxy's reply is not the server answering. */
+			if (o.proxy != NULL)
+				spawn_rx_mark(fd, &rx);
+			out = run_session(r, idx, fd, peer,
+			    o.proxy != NULL ? &rx : NULL);
 			if (out != OUT_NOT_CONNECTED)
 				return out;
 		}
@@ -369,6 +409,14 @@ supervise(const struct config *cfg, struct sshdcfg *sc)
 	if (cfg->strategy == STRATEGY_STICKY && cfg->state_file != NULL)
 		r.redial.last_good = state_load(cfg->state_file, cfg);
 
+	if (cfg->anchor_text != NULL) {
+		long long w = periodic_wait_ms(cfg, 0);
+
+		log_info("periodic: first call at the next grid point of "
+		    "--anchor-time, in %lld.%03llds", w / 1000, w % 1000);
+		notify_status("next call in %llds", w / 1000);
+		pause_ms(w);
+	}
 	if (cfg->startup_delay > 0) {
 		unsigned int d = redial_startup_ms(&r.redial,
 		    cfg->startup_delay);
@@ -399,8 +447,13 @@ supervise(const struct config *cfg, struct sshdcfg *sc)
 			r.redial_now = 0;
 			continue;
 		}
-		if (period > 0 && (next = r.started + period - now_ms()) >
-		    (long long)r.delay_ms) {
+		/* The IETF model: a periodic session lost is called again. */
+		if (period > 0 && r.lost)
+			log_info("periodic: the connection was lost, not "
+			    "closed: calling again now, not at the next period");
+		if (period > 0 && !r.lost && ((next = periodic_wait_ms(cfg,
+		    r.started)) > (long long)r.delay_ms ||
+		    cfg->anchor_text != NULL)) {
 			log_info("periodic: next call in %llds", next / 1000);
 			notify_status("next call in %llds", next / 1000);
 			pause_ms(next);

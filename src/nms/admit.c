@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "admit.h"
+#include "hash.h"
 
 /* "START:RATE:FULL" or "N", with the bounds sshd_config(5) gives them. */
 int
@@ -86,23 +87,6 @@ admit_verdict_text(enum admit_verdict v)
 	return "admitted";
 }
 
-/* FNV-1a over the seed and the key, then mixed: any bit moves the slot. */
-static uint32_t
-source_hash(uint64_t seed, const uint8_t *key, size_t len)
-{
-	uint64_t h = 0xcbf29ce484222325ULL ^ seed;
-	size_t i;
-
-	for (i = 0; i < len; i++) {
-		h ^= key[i];
-		h *= 0x100000001b3ULL;
-	}
-	h ^= h >> 33;
-	h *= 0xff51afd7ed558ccdULL;
-	h ^= h >> 33;
-	return (uint32_t)h;
-}
-
 int
 admit_sources_init(struct admit_sources *s, size_t max, uint64_t seed)
 {
@@ -139,7 +123,7 @@ admit_sources_count(const struct admit_sources *s, const void *key,
 {
 	if (len > ADMIT_KEY_MAX)
 		return 0;
-	return s->slot[source_find(s, key, len, source_hash(s->seed, key,
+	return s->slot[source_find(s, key, len, hash_seeded(s->seed, key,
 	    len))].count;
 }
 
@@ -152,7 +136,7 @@ admit_sources_add(struct admit_sources *s, const void *key, size_t len)
 
 	if (len > ADMIT_KEY_MAX)
 		return -1;
-	h = source_hash(s->seed, key, len);
+	h = hash_seeded(s->seed, key, len);
 	i = source_find(s, key, len, h);
 	if (s->slot[i].count == 0) {
 		if (s->used == s->max)
@@ -178,7 +162,7 @@ admit_sources_remove(struct admit_sources *s, const void *key, size_t len)
 
 	if (len > ADMIT_KEY_MAX)
 		return;
-	i = source_find(s, key, len, source_hash(s->seed, key, len));
+	i = source_find(s, key, len, hash_seeded(s->seed, key, len));
 	if (s->slot[i].count == 0 || --s->slot[i].count > 0)
 		return;
 	s->used--;

@@ -20,6 +20,61 @@
 #include "misc.h"
 
 /*
+ * The control socket's directory.  A missing one is made (one level,
+ * mode CONTROL_DIR_MODE whatever the umask) when make is set, as
+ * systemd's RuntimeDirectory= would for the default path; otherwise it is
+ * the operator's mistake.  0; CONTROL_DIR_CONFIG for a directory that is
+ * missing or not one; -1 for a system error.
+ */
+int
+control_dir(const char *path, int make, char *err, size_t errlen)
+{
+	char dir[sizeof(((struct control *)NULL)->path)];
+	struct stat st;
+	char *slash;
+
+	if (strlcpy(dir, path, sizeof(dir)) >= sizeof(dir)) {
+		snprintf(err, errlen, "--control=%s: path too long", path);
+		return CONTROL_DIR_CONFIG;
+	}
+	if ((slash = strrchr(dir, '/')) == NULL)
+		return 0;		/* the working directory */
+	if (slash == dir)
+		slash++;		/* "/" itself */
+	*slash = '\0';
+	if (stat(dir, &st) == 0) {
+		if (S_ISDIR(st.st_mode))
+			return 0;
+		snprintf(err, errlen, "--control=%s: %s is not a directory",
+		    path, dir);
+		return CONTROL_DIR_CONFIG;
+	}
+	if (errno != ENOENT && errno != ENOTDIR) {
+		snprintf(err, errlen, "--control=%s: %s: %s", path, dir,
+		    strerror(errno));
+		return -1;
+	}
+	if (!make) {
+		snprintf(err, errlen, "--control=%s: no directory %s (only "
+		    "the default one is made)", path, dir);
+		return CONTROL_DIR_CONFIG;
+	}
+	if (mkdir(dir, CONTROL_DIR_MODE) == -1) {
+		if (errno == EEXIST)
+			return 0;	/* made meanwhile, and not ours */
+		snprintf(err, errlen, "cannot make %s for the control socket: "
+		    "%s", dir, strerror(errno));
+		return -1;
+	}
+	if (chmod(dir, CONTROL_DIR_MODE) == -1) {
+		snprintf(err, errlen, "%s: %s", dir, strerror(errno));
+		return -1;
+	}
+	log_info("made %s for the control socket", dir);
+	return 0;
+}
+
+/*
  * Bind path, refusing to take the socket of a daemon that still answers
  * there; a stale socket file is replaced.  The umask makes the file's
  * mode right from the start: no moment where others may connect.
@@ -213,7 +268,7 @@ control_accept(struct control *ctl)
 
 /* Hand d's parked call to the client; 0 done, -1 the client is gone. */
 static int
-hand_over(struct ctl_client *cl, struct park_dev *d)
+hand_over(struct control *ctl, struct ctl_client *cl, struct park_dev *d)
 {
 	struct ctl_reply r;
 	int fd;
@@ -227,9 +282,45 @@ hand_over(struct ctl_client *cl, struct park_dev *d)
 	strlcpy(r.host_key, d->host_key, sizeof(r.host_key));
 	if (send_reply(cl, &r, d->fd) == -1)
 		return -1;
-	fd = park_take(d, cl->uid, cl->pid, time(NULL));
+	fd = park_take(ctl->park, d, cl->uid, cl->pid, time(NULL));
 	close(fd);
 	log_info("uid %lld pid %lld took %s", cl->uid, cl->pid, d->id);
+	return 0;
+}
+
+/*
+ * A list's lines go out CONTROL_LIST_CHUNK bytes at a time: a send per
+ * line cost a system call and a wakeup of the client per device.
+ */
+struct list_out {
+	size_t	 len;
+	char	 buf[CONTROL_LIST_CHUNK];
+};
+
+static int
+list_flush(struct ctl_client *cl, struct list_out *o)
+{
+	int r = o->len > 0 ? send_line(cl, o->buf, o->len, -1) : 0;
+
+	o->len = 0;
+	return r;
+}
+
+static int
+list_reply(struct ctl_client *cl, struct list_out *o,
+    const struct ctl_reply *r)
+{
+	int n;
+
+	if (sizeof(o->buf) - o->len < CTL_LINE_MAX + 1 &&
+	    list_flush(cl, o) == -1)
+		return -1;
+	if ((n = ctl_reply_format(r, o->buf + o->len, sizeof(o->buf) -
+	    o->len)) == -1) {
+		log_error("cannot format a control reply");
+		return -1;
+	}
+	o->len += (size_t)n;
 	return 0;
 }
 
@@ -238,10 +329,16 @@ do_list(struct control *ctl, struct ctl_client *cl)
 {
 	const struct park *pk = ctl->park;
 	struct ctl_reply r;
+	struct list_out *o;
 	size_t i;
+	int rc = -1;
+
+	if ((o = malloc(sizeof(*o))) == NULL)
+		return send_error(cl, CTL_E_UNAVAILABLE, "out of memory");
+	o->len = 0;
 
 	for (i = 0; i < pk->n; i++) {
-		const struct park_dev *d = &pk->dev[i];
+		const struct park_dev *d = pk->dev[i];
 
 		memset(&r, 0, sizeof(r));
 		r.kind = CTL_DEVICE;
@@ -254,8 +351,8 @@ do_list(struct control *ctl, struct ctl_client *cl)
 		r.calls = d->calls;
 		r.taker_uid = d->state == CTL_S_TAKEN ? d->taker_uid : -1;
 		r.taker_pid = d->state == CTL_S_TAKEN ? d->taker_pid : -1;
-		if (send_reply(cl, &r, -1) == -1)
-			return -1;
+		if (list_reply(cl, o, &r) == -1)
+			goto out;
 	}
 	for (i = 0; i < pk->nunk; i++) {
 		const struct park_unknown *u = &pk->unk[i];
@@ -268,13 +365,18 @@ do_list(struct control *ctl, struct ctl_client *cl)
 		r.first = u->first;
 		r.last = u->last;
 		r.calls = u->count;
-		strlcpy(r.host_key, u->host_key, sizeof(r.host_key));
-		if (send_reply(cl, &r, -1) == -1)
-			return -1;
+		strlcpy(r.host_key, u->host_key != NULL ? u->host_key : "",
+		    sizeof(r.host_key));
+		if (list_reply(cl, o, &r) == -1)
+			goto out;
 	}
 	memset(&r, 0, sizeof(r));
 	r.kind = CTL_END;
-	return send_reply(cl, &r, -1);
+	if (list_reply(cl, o, &r) == 0 && list_flush(cl, o) == 0)
+		rc = 0;
+out:
+	free(o);
+	return rc;
 }
 
 static int
@@ -287,7 +389,7 @@ do_take(struct control *ctl, struct ctl_client *cl,
 	if (d == NULL && ctl->listed_only)
 		return send_error(cl, CTL_E_UNKNOWN, "not in the registry");
 	if (d != NULL && d->fd != -1)
-		return hand_over(cl, d);
+		return hand_over(ctl, cl, d);
 	for (i = 0; i < ctl->n; i++)
 		if (ctl->c[i].waiting && strcmp(ctl->c[i].id,
 		    rq->device_id) == 0)
@@ -434,7 +536,7 @@ control_parked(struct control *ctl, struct park_dev *d)
 		if (!cl->waiting || strcmp(cl->id, d->id) != 0)
 			continue;
 		cl->waiting = 0;
-		if (hand_over(cl, d) == -1)
+		if (hand_over(ctl, cl, d) == -1)
 			drop_client(ctl, i);
 		return;
 	}

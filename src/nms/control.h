@@ -15,6 +15,9 @@
 #define CONTROL_CLIENTS_MAX	64
 #define CONTROL_MODE		0660	/* owner and group */
 #define CONTROL_SEND_MS		2000	/* a client that does not read */
+#define CONTROL_DIR_MODE	0750	/* a directory made for the socket */
+#define CONTROL_DIR_CONFIG	(-2)	/* control_dir: the operator's fault */
+#define CONTROL_LIST_CHUNK	65536	/* bytes of list lines per send */
 
 struct ctl_client {
 	int		 fd;
@@ -35,6 +38,7 @@ struct control {
 	int		 listed_only;	/* a registry: others are unknown */
 };
 
+int	control_dir(const char *path, int make, char *err, size_t errlen);
 int	control_open(struct control *ctl, const char *path, struct park *pk,
 	    char *err, size_t errlen);
 void	control_close(struct control *ctl);

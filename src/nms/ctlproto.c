@@ -24,7 +24,7 @@ static const char *const verify_words[] = {
 static const char *const state_words[] = { "parked", "taken", "absent" };
 static const char *const reason_words[] = {
 	"unlisted", "wrong-hmac", "wrong-key", "no-hmac", "no-preamble",
-	"bad-preamble", "timeout"
+	"bad-preamble", "timeout", "unverified"
 };
 static const char *const kind_words[] = {
 	"ok", "error", "device", "unknown", "end"

@@ -12,7 +12,7 @@
 enum {
 	OPT_LISTEN = 256, OPT_DEVICES, OPT_SECRET_FILE, OPT_KNOWN_HOSTS,
 	OPT_CONTROL, OPT_PREAMBLE_TIMEOUT, OPT_MAX_STARTUPS, OPT_PER_SOURCE,
-	OPT_SYSLOG
+	OPT_SYSLOG, OPT_KA_INTERVAL, OPT_KA_COUNT
 };
 
 static const struct option longopts[] = {
@@ -24,6 +24,8 @@ static const struct option longopts[] = {
 	{ "preamble-timeout",	required_argument, NULL, OPT_PREAMBLE_TIMEOUT },
 	{ "max-startups",	required_argument, NULL, OPT_MAX_STARTUPS },
 	{ "per-source-max-startups", required_argument, NULL, OPT_PER_SOURCE },
+	{ "keepalive-interval",	required_argument, NULL, OPT_KA_INTERVAL },
+	{ "keepalive-count",	required_argument, NULL, OPT_KA_COUNT },
 	{ "syslog",		no_argument,	   NULL, OPT_SYSLOG },
 	{ "verbose",		no_argument,	   NULL, 'v' },
 	{ "quiet",		no_argument,	   NULL, 'q' },
@@ -47,6 +49,11 @@ static const char usage_text[] =
 "  --max-startups=START:RATE:FULL  callers sending their preamble at\n"
 "                             once (" DAEMON_MAX_STARTUPS ")\n"
 "  --per-source-max-startups=N  of them from one address (no bound)\n"
+"  --keepalive-interval=SECONDS  TCP keepalive of parked calls: idle time\n"
+"                             and probe interval, 0 = the system's (20)\n"
+"  --keepalive-count=N        probes lost before a parked call is gone (5);\n"
+"                             a vanished device leaves the list within\n"
+"                             interval x (count + 1) seconds\n"
 "  --syslog                   log to syslog instead of stderr\n"
 "  -v, --verbose              more detail (repeatable)\n"
 "  -q, --quiet                errors only\n"
@@ -76,6 +83,8 @@ daemonopts_parse(int argc, char *argv[], struct daemon_config *cfg,
 	cfg->preamble_timeout = NMS_DEFAULT_PREAMBLE_TIMEOUT;
 	(void)admit_parse(DAEMON_MAX_STARTUPS, &cfg->admit, &why);
 	cfg->admit.per_source = DAEMON_PER_SOURCE;
+	cfg->ka_interval = DAEMON_KA_INTERVAL;
+	cfg->ka_count = DAEMON_KA_COUNT;
 	err[0] = '\0';
 
 	optarg_reset();
@@ -138,6 +147,18 @@ daemonopts_parse(int argc, char *argv[], struct daemon_config *cfg,
 			    ADMIT_MAX, &n, err, errlen) == -1)
 				return DAEMONOPTS_USAGE;
 			cfg->admit.per_source = (unsigned int)n;
+			break;
+		case OPT_KA_INTERVAL:
+			if (optarg_number("keepalive-interval", optarg, 0,
+			    DAEMON_KA_INTERVAL_MAX, &cfg->ka_interval, err,
+			    errlen) == -1)
+				return DAEMONOPTS_USAGE;
+			break;
+		case OPT_KA_COUNT:
+			if (optarg_number("keepalive-count", optarg, 1,
+			    DAEMON_KA_COUNT_MAX, &cfg->ka_count, err,
+			    errlen) == -1)
+				return DAEMONOPTS_USAGE;
 			break;
 		case OPT_SYSLOG:
 			cfg->use_syslog = 1;

@@ -15,6 +15,11 @@
 #define DAEMON_CONTROL		NMS_BROKER_DEFAULT
 #define DAEMON_MAX_STARTUPS	"64:30:256"
 #define DAEMON_PER_SOURCE	0	/* no bound per source address */
+/* Parked calls' TCP keepalive: a vanished device goes within 120 s. */
+#define DAEMON_KA_INTERVAL	20	/* s idle, then s between probes */
+#define DAEMON_KA_COUNT		5	/* probes lost: the device is gone */
+#define DAEMON_KA_INTERVAL_MAX	3600
+#define DAEMON_KA_COUNT_MAX	100
 
 struct daemon_listen {
 	char	host[SERVER_HOST_MAX + 1];	/* "": every address */
@@ -31,6 +36,8 @@ struct daemon_config {
 	const char	*control;
 	int		 preamble_timeout;	/* seconds */
 	struct admit	 admit;
+	int		 ka_interval;	/* s; 0: the system's timings */
+	int		 ka_count;
 	int		 verbosity;
 	int		 use_syslog;
 };

@@ -21,6 +21,7 @@ escape_word(const char *in, int flags, char *out, size_t outsz)
 	char one[16];	/* vis(3) writes 4 bytes and a NUL, at most */
 	size_t n = 0, k;
 	const char *p;
+	unsigned char c;
 
 	if (in[0] == '\0' || outsz == 0)
 		return -1;
@@ -34,11 +35,20 @@ escape_word(const char *in, int flags, char *out, size_t outsz)
 	 * starts with '#' (a comment in the registry).
 	 */
 	for (p = in; *p != '\0'; p++) {
-		if (p == in && !(flags & ESCAPE_SPACE) && (*p == '#' ||
+		c = (unsigned char)*p;
+		if (p == in && !(flags & ESCAPE_SPACE) && (c == '#' ||
 		    strcmp(in, "-") == 0))
-			snprintf(one, sizeof(one), "\\%03o", (unsigned char)*p);
-		else
-			vis(one, (unsigned char)*p, vis_flags, p[1]);
+			snprintf(one, sizeof(one), "\\%03o", c);
+		else if (c > ' ' && c < 0x7f && c != '\\' && c != '"') {
+			/*
+			 * Most bytes of most words are written as they are:
+			 * not through vis(3), whose wide-character work per
+			 * byte was most of a 10,000-device list's cost.
+			 */
+			one[0] = (char)c;
+			one[1] = '\0';
+		} else
+			vis(one, c, vis_flags, p[1]);
 		k = strlen(one);
 		if (k >= outsz - n)
 			return -1;

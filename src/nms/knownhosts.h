@@ -10,6 +10,8 @@
 
 #include <stddef.h>
 
+#include "khname.h"
+
 #define KNOWNHOSTS_MAX		(16 * 1024 * 1024)	/* bytes of the file */
 #define KNOWNHOSTS_LOCK_MS	10000	/* wait for another writer */
 #define KNOWNHOSTS_NAME_MAX	255	/* a device id, as the preamble allows */
@@ -22,7 +24,6 @@ enum knownhosts_line {
 	KH_LINE_FOREIGN		/* written by someone else, for this name */
 };
 
-int	knownhosts_name_ok(const char *name, const char **why);
 int	knownhosts_pattern_match(const char *list, size_t len,
 	    const char *name);
 enum knownhosts_line

@@ -17,6 +17,7 @@
 #include <netdb.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +28,7 @@
 #include "control.h"
 #include "daemonopts.h"
 #include "file.h"
+#include "hangup.h"
 #include "judge.h"
 #include "knownhosts.h"
 #include "listen.h"
@@ -43,9 +45,6 @@
 #define REGISTRY_FILE_MAX	(8 * 1024 * 1024)	/* bytes */
 /* Without a registry any caller may name a device: bound the table. */
 #define PARK_UNLISTED_MAX	4096
-#define KEEPALIVE_IDLE		60	/* s before the first probe */
-#define KEEPALIVE_INTVL		10	/* s between probes */
-#define KEEPALIVE_CNT		6	/* probes lost: the device is gone */
 
 extern char **environ;
 
@@ -77,10 +76,9 @@ struct daemon {
 	struct park	 pk;
 	struct control	 ctl;
 	struct rules	 rules;
-	struct pollfd	*pfd;
+	struct hangup	 hup;		/* the parked calls */
+	struct pollfd	*pfd;		/* all but the parked calls */
 	size_t		 pfdcap;
-	size_t		*parked;	/* pfd index - base -> device index */
-	size_t		 parkedcap;
 	char		 status[64];
 };
 
@@ -88,6 +86,25 @@ static void
 close_fd(int fd)
 {
 	close(fd);
+}
+
+/* park.h's hooks: exactly the parked calls are watched for a hang-up. */
+static void
+watch_parked(void *arg, int fd, struct park_dev *d)
+{
+	struct daemon *dm = arg;
+
+	if (hangup_add(&dm->hup, fd, d) == -1)
+		log_error("cannot watch the parked call of %s for a hang-up: "
+		    "%s", d->id, strerror(errno));
+}
+
+static void
+unwatch_parked(void *arg, int fd)
+{
+	struct daemon *dm = arg;
+
+	hangup_del(&dm->hup, fd);
 }
 
 static void
@@ -247,20 +264,23 @@ call_where(int fd, char *addr, size_t addrlen, int *port)
 
 /*
  * A parked socket: blocking (it is someone else's once taken), and with
- * keepalive, so that a device that vanished without a FIN is noticed.
+ * keepalive, so that a device that vanished without a FIN is noticed:
+ * the kernel then ends the socket and poll reports the hang-up.
  */
 static void
-park_ready(int fd)
+park_ready(int fd, int ka_interval, int ka_count)
 {
-	int on = 1, v, fl;
+	int on = 1, fl;
 
 	(void)setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof(on));
-	v = KEEPALIVE_IDLE;
-	(void)setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &v, sizeof(v));
-	v = KEEPALIVE_INTVL;
-	(void)setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &v, sizeof(v));
-	v = KEEPALIVE_CNT;
-	(void)setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &v, sizeof(v));
+	if (ka_interval > 0) {
+		(void)setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &ka_interval,
+		    sizeof(ka_interval));
+		(void)setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &ka_interval,
+		    sizeof(ka_interval));
+		(void)setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &ka_count,
+		    sizeof(ka_count));
+	}
 	if ((fl = fcntl(fd, F_GETFL)) != -1)
 		(void)fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
 }
@@ -397,13 +417,24 @@ judge(struct daemon *dm, size_t i, const struct preamble *p)
 	}
 	fd = pending_take(&dm->t, i);
 	call_where(fd, addr, sizeof(addr), &port);
-	po = park_offer(d, fd, verify_of(hmac), addr, port, p->host_key,
-	    time(NULL), &old);
+	po = park_offer(&dm->pk, d, fd, verify_of(hmac), addr, port,
+	    p->host_key, time(NULL), &old);
 	switch (po) {
+	case PARK_NOMEM:
+		log_error("call from %s (DEVICE-ID \"%s\") closed: out of "
+		    "memory", addr, d->id);
+		close(fd);
+		return;
 	case PARK_REFUSED:
-		log_warn("call from %s (DEVICE-ID \"%s\", %s) refused: a "
-		    "verified call of the device is parked", addr, d->id,
-		    call_hmac_name(hmac));
+		/* Listed like any refused caller: it may be a forger. */
+		if (park_unknown_note(&dm->pk, d->id, addr, CTL_R_UNVERIFIED,
+		    p->host_key, time(NULL)))
+			log_warn("call from %s (DEVICE-ID \"%s\", %s) refused: "
+			    "a verified call of the device is parked", addr,
+			    d->id, call_hmac_name(hmac));
+		else
+			log_debug("call from %s refused again: unverified",
+			    addr);
 		close(fd);
 		return;
 	case PARK_REPLACED:
@@ -416,7 +447,7 @@ judge(struct daemon *dm, size_t i, const struct preamble *p)
 		    call_hmac_name(hmac));
 		break;
 	}
-	park_ready(fd);
+	park_ready(fd, dm->cfg.ka_interval, dm->cfg.ka_count);
 	control_parked(&dm->ctl, d);
 }
 
@@ -435,15 +466,15 @@ reload(struct daemon *dm)
 	rules_free(&dm->rules);
 	dm->rules = nr;
 	for (i = dm->pk.n; i-- > 0; ) {
-		struct park_dev *d = &dm->pk.dev[i];
+		struct park_dev *d = dm->pk.dev[i];
+		int fd;
 
 		if (!nr.have_reg || registry_find(&nr.reg, d->id) != NULL)
 			continue;
 		log_info("%s is no longer in the registry%s", d->id,
 		    d->fd != -1 ? ": its parked call is closed" : "");
-		if (d->fd != -1)
-			close(d->fd);
-		park_remove(&dm->pk, i);
+		if ((fd = park_remove(&dm->pk, d)) != -1)
+			close(fd);
 	}
 	for (i = 0; nr.have_reg && i < nr.reg.n; i++)
 		if (park_add(&dm->pk, nr.reg.dev[i].id) == NULL)
@@ -476,11 +507,26 @@ grow(struct daemon *dm, size_t n)
 	if ((p = reallocarray(dm->pfd, n, sizeof(*dm->pfd))) == NULL)
 		return -1;
 	dm->pfd = p;
-	if ((p = reallocarray(dm->parked, n, sizeof(*dm->parked))) == NULL)
-		return -1;
-	dm->parked = p;
 	dm->pfdcap = n;
 	return 0;
+}
+
+/* Parked calls that hung up leave the table. */
+static void
+hung_up(struct daemon *dm)
+{
+	void *gone[HANGUP_BATCH];
+	size_t i, n;
+
+	n = hangup_ready(&dm->hup, gone, HANGUP_BATCH);
+	for (i = 0; i < n; i++) {
+		struct park_dev *d = gone[i];
+
+		if (d->fd == -1)
+			continue;
+		log_info("%s hung up its parked call", d->id);
+		close(park_gone(&dm->pk, d, time(NULL)));
+	}
 }
 
 /* Callers whose preamble did not come in time are refused. */
@@ -506,7 +552,7 @@ serve(struct daemon *dm, const sigset_t *waitmask)
 	struct timespec ts;
 	char why[JUDGE_WHY_MAX];
 	long long now, wake;
-	size_t i, n, base, np, nc;
+	size_t i, n, hup, nc;
 	int r;
 
 	if ((p = calloc(1, sizeof(*p))) == NULL) {
@@ -531,8 +577,7 @@ serve(struct daemon *dm, const sigset_t *waitmask)
 		    now + 3600 * 1000));
 		ts = ms_timespec(wake - now);
 
-		if (grow(dm, dm->l.n + dm->t.n + dm->pk.n + 1 +
-		    dm->ctl.n) == -1) {
+		if (grow(dm, dm->l.n + dm->t.n + 2 + dm->ctl.n) == -1) {
 			log_error("out of memory");
 			free(p);
 			return EX_OSERR;
@@ -545,20 +590,11 @@ serve(struct daemon *dm, const sigset_t *waitmask)
 		}
 		pending_pollfds(&dm->t, dm->pfd + n);
 		n += dm->t.n;
-		/*
-		 * A parked call is readable at once (the device's banner
-		 * waits): only its hang-up is watched.
-		 */
-		base = n;
-		for (i = 0, np = 0; i < dm->pk.n; i++) {
-			if (dm->pk.dev[i].fd == -1)
-				continue;
-			dm->pfd[n].fd = dm->pk.dev[i].fd;
-			dm->pfd[n].events = POLLRDHUP;
-			dm->pfd[n].revents = 0;
-			dm->parked[np++] = i;
-			n++;
-		}
+		/* The parked calls, however many: one descriptor. */
+		hup = n++;
+		dm->pfd[hup].fd = dm->hup.efd;
+		dm->pfd[hup].events = POLLIN;
+		dm->pfd[hup].revents = 0;
 		nc = control_pollfds(&dm->ctl, dm->pfd + n);
 		if ((r = ppoll(dm->pfd, n + nc, &ts, waitmask)) == -1) {
 			if (errno == EINTR)
@@ -570,16 +606,10 @@ serve(struct daemon *dm, const sigset_t *waitmask)
 		if (r == 0)
 			continue;
 		/* Parked calls gone first: a new call may replace them. */
-		for (i = 0; i < np; i++) {
-			struct park_dev *d = &dm->pk.dev[dm->parked[i]];
-
-			if (dm->pfd[base + i].revents == 0)
-				continue;
-			log_info("%s hung up its parked call", d->id);
-			close(park_gone(d, time(NULL)));
-		}
+		if (dm->pfd[hup].revents != 0)
+			hung_up(dm);
 		/* Then the control clients: the table may change below. */
-		control_events(&dm->ctl, dm->pfd + base + np);
+		control_events(&dm->ctl, dm->pfd + hup + 1);
 		for (i = dm->t.n; i-- > 0; ) {
 			short re = dm->pfd[dm->l.n + i].revents;
 
@@ -610,13 +640,14 @@ main(int argc, char *argv[])
 	sigset_t waitmask;
 	char err[1024], **args;
 	size_t i;
-	int rc;
+	int rc, r;
 
 	sanitise_stdfd();
 	signals_reset_inherited();
 	nodump_init();
 	memset(&dm, 0, sizeof(dm));
 	dm.ctl.lfd = -1;
+	dm.hup.efd = -1;
 	/* Options point into this copy: setproctitle may reuse argv's memory. */
 	if ((args = args_copy(argc, argv)) == NULL) {
 		fprintf(stderr, "ssh-callhomed: out of memory\n");
@@ -655,7 +686,15 @@ main(int argc, char *argv[])
 		rc = EX_CONFIG;
 		goto out;
 	}
-	park_init(&dm.pk);
+	if (hangup_open(&dm.hup) == -1) {
+		log_error("epoll_create1: %s", strerror(errno));
+		rc = EX_OSERR;
+		goto out;
+	}
+	park_init(&dm.pk, ((uint64_t)arc4random() << 32) | arc4random());
+	dm.pk.watch = watch_parked;
+	dm.pk.unwatch = unwatch_parked;
+	dm.pk.hook_arg = &dm;
 	for (i = 0; dm.rules.have_reg && i < dm.rules.reg.n; i++)
 		if (park_add(&dm.pk, dm.rules.reg.dev[i].id) == NULL) {
 			log_error("out of memory");
@@ -666,6 +705,13 @@ main(int argc, char *argv[])
 	    &dm.cfg.admit) == -1) {
 		log_error("out of memory");
 		rc = EX_OSERR;
+		goto out;
+	}
+	/* The default's directory is made: a daemon started by hand works. */
+	if ((r = control_dir(dm.cfg.control, strcmp(dm.cfg.control,
+	    DAEMON_CONTROL) == 0, err, sizeof(err))) != 0) {
+		log_error("%s", err);
+		rc = r == CONTROL_DIR_CONFIG ? EX_CONFIG : EX_OSERR;
 		goto out;
 	}
 	if (listen_all(&dm.cfg, &dm.l, err, sizeof(err)) == -1) {
@@ -692,9 +738,9 @@ out:
 	listeners_close(&dm.l);
 	pending_free(&dm.t);
 	park_free(&dm.pk, close_fd);
+	hangup_close(&dm.hup);
 	rules_free(&dm.rules);
 	free(dm.pfd);
-	free(dm.parked);
 	args_free(args);
 	return rc;
 }

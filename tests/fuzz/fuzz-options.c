@@ -43,6 +43,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    cfg.secret_file[0] == '/');
 		FUZZ_ASSERT(cfg.sshd_config == NULL ||
 		    cfg.sshd_config[0] == '/');
+		FUZZ_ASSERT(cfg.proxy_password_file == NULL ||
+		    cfg.proxy_password_file[0] == '/');
+		/* A password file and a proxy user go together. */
+		FUZZ_ASSERT((cfg.proxy_password_file != NULL) ==
+		    (cfg.proxy.kind != PROXY_NONE && cfg.proxy.user[0] != '\0'));
 		options_free(&cfg);
 		break;
 	case OPTIONS_USAGE:

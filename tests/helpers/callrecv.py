@@ -22,7 +22,8 @@ exactly as they arrived, and then, per --mode:
           hangs as it would towards a dropped route (Linux drops the SYN)
 
 The port is written to --port-file once listening; one line per accepted
-call ("<monotonic seconds> <peer>") goes to --log.
+call ("<monotonic seconds> <peer>") goes to --log; --log-wall stamps it
+with the wall clock instead, --log-port adds the peer's port.
 """
 
 import argparse
@@ -84,6 +85,10 @@ def main():
     ap.add_argument("--next", help="fdpass: file for the 4 bytes after "
                     "the lines (\"SSH-\" when the banner follows)")
     ap.add_argument("--log", help="one line per accepted call")
+    ap.add_argument("--log-wall", action="store_true",
+                    help="stamp --log lines with the wall clock")
+    ap.add_argument("--log-port", action="store_true",
+                    help="add the peer's port to --log lines")
     ap.add_argument("--mode", default="fdpass",
                     choices=["fdpass", "close", "hold", "silent", "record",
                              "blackhole", "garbage", "reset"])
@@ -125,7 +130,9 @@ def main():
         conn, peer = ls.accept()
         if a.log:
             with open(a.log, "a") as f:
-                f.write("%.3f %s\n" % (time.monotonic(), peer[0]))
+                f.write("%.3f %s%s\n" % (
+                    time.time() if a.log_wall else time.monotonic(),
+                    peer[0], " %d" % peer[1] if a.log_port else ""))
         if a.mode == "close":
             conn.close()
             continue

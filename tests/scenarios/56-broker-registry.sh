@@ -7,10 +7,8 @@
 # effect without dropping the other parked calls; a device whose TCP
 # connection is reset leaves the list at once.
 #
-# Not here: a device blackholed in a network namespace.  The daemon's
-# keepalive on parked sockets is fixed at 60 s idle + 6 probes 10 s
-# apart (ssh-callhomed(8)), a 120 s bound no option shortens: too long
-# for this suite.
+# A real device reset, and one blackholed in a network namespace within
+# the --keepalive-interval bound: 57-broker-vanish.sh.
 . "${top_srcdir:?run through make check}/tests/scenarios/lib.sh"
 
 need_test_user

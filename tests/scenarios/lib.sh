@@ -696,3 +696,69 @@ raw() { "$NMS" --broker="$CTL" --list --format=raw 2>/dev/null; }
 field() { raw | awk -v id="$1" -v f="$2" '$1 == "device" && $2 == id { print $f }'; }
 state() { field "$1" 3; }
 is_state() { [ "$(state "$1")" = "$2" ]; }
+
+# --- The proxy scenarios (6x): real proxies on loopback. ---
+
+# start_proxy name port command...: a proxy in the background; its output
+# in $T/name.log, PID_name its PID; returns once it listens.
+start_proxy() {
+	local name=$1 port=$2
+	shift 2
+	bg "$@" >"$T/$name.log" 2>&1 </dev/null
+	eval "PID_$name=$BGPID"
+	wait_until 10 listening "$port" || {
+		diag "$name did not listen on $port: $(tail -5 "$T/$name.log")"
+		return 1
+	}
+}
+
+stop_proxy() {
+	local pid
+	eval "pid=\$PID_$1"
+	kill "$pid" 2>/dev/null
+	wait_pid 10 "$pid"
+}
+
+# e2e tag proxy-url nms-port [device options...]: a whole NETCONF session
+# through the proxy to ssh-callhome on 127.0.0.1:nms-port.  The proxies
+# are set to dial out from 127.0.0.2, which the device never uses: the
+# NMS must see that as the peer.
+e2e() {
+	local tag=$1 url=$2 nport=$3
+	shift 3
+	nms_ssh_start "$tag" none "" yes dev-a "$nport" --fdpass \
+	    --listen="127.0.0.1:$nport" --timeout=30 --print ||
+		diag "$tag: ssh-callhome did not listen on $nport"
+	device_start "$tag" dev-a "127.0.0.1:$nport" --proxy="$url" "$@"
+	wait_pid 40 "$SSHPID"
+	SSHRC=$?
+	wait_pid 20 "$DEVPID"
+	DEVRC=$?
+	if [ "$SSHRC" -eq 0 ] && netconf_ok "$tag"; then
+		ok "$tag: a NETCONF session through $url"
+	else
+		not_ok "$tag: a NETCONF session through $url (ssh $SSHRC)"
+		show "$tag"
+	fi
+	check "$tag: the NMS saw the proxy (127.0.0.2) as the peer" \
+	    grep -q '^PEER=127\.0\.0\.2:[0-9]*$' "$T/$tag.err"
+	check "$tag: the device logs the call via the proxy" \
+	    grep -q "127.0.0.1:$nport via proxy .*: connected" "$T/$tag.dev"
+}
+
+# proxy_refused tag want [device options...] server: one call that the
+# proxy refuses; the device exits 69 having logged want.
+proxy_refused() {
+	local tag=$1 want=$2
+	shift 2
+	device_start "$tag" dev-a "$@"
+	wait_pid 30 "$DEVPID"
+	DEVRC=$?
+	if [ "$DEVRC" -eq 69 ] && grep -q -- "$want" "$T/$tag.dev"; then
+		ok "$tag: exit 69, logged \"$want\""
+		diag "$(grep -- "$want" "$T/$tag.dev" | head -n 1)"
+	else
+		not_ok "$tag: exit $DEVRC, want 69 and \"$want\""
+		diag "$(tail -n 8 "$T/$tag.dev")"
+	fi
+}

@@ -293,6 +293,13 @@ replies(void)
 	r.reason = CTL_R_TIMEOUT;
 	is_str(fmt_reply(&r), "unknown - 198.51.100.7 timeout 1700000000 "
 	    "1700003600 61 - -\n", "a caller that sent no id");
+	r.reason = CTL_R_UNVERIFIED;
+	strlcpy(r.device_id, "rtr-17", sizeof(r.device_id));
+	is_str(fmt_reply(&r), "unknown rtr-17 198.51.100.7 unverified "
+	    "1700000000 1700003600 61 - -\n", "an unverified caller, written");
+	is_str(reply_err("unknown rtr-17 198.51.100.7 unverified 1700000000 "
+	    "1700003600 61 - -", &got), "ok", "and read");
+	ok(got.reason == CTL_R_UNVERIFIED, "... as unverified");
 	is_str(reply_err("unknown - 198.51.100.7 timeout 2 1 1 - -", NULL),
 	    "FIRST is after LAST", "first seen after last seen");
 	is_str(reply_err("unknown - 198.51.100.7 timeout 1 2 0 - -", NULL),

@@ -45,7 +45,13 @@ main(void)
 	    cfg.preamble_timeout == 10 && cfg.admit.start == 64 &&
 	    cfg.admit.rate == 30 && cfg.admit.full == 256 &&
 	    cfg.admit.per_source == 0 && cfg.devices == NULL &&
+	    cfg.ka_interval == 20 && cfg.ka_count == 5 &&
 	    !cfg.use_syslog, "defaults");
+	ok(run("--keepalive-interval=2", "--keepalive-count=3",
+	    (char *)NULL) == DAEMONOPTS_OK && cfg.ka_interval == 2 &&
+	    cfg.ka_count == 3, "--keepalive-interval and --keepalive-count");
+	ok(run("--keepalive-interval=0", (char *)NULL) == DAEMONOPTS_OK &&
+	    cfg.ka_interval == 0, "--keepalive-interval=0: the system's");
 	ok(run("--listen=127.0.0.1:4334", "--listen=[::1]:5000",
 	    (char *)NULL) == DAEMONOPTS_OK && cfg.nlisten == 2 &&
 	    strcmp(cfg.listen[0].host, "127.0.0.1") == 0 &&
@@ -66,6 +72,11 @@ main(void)
 	refused("--max-startups=9:30:5", NULL, "START is larger");
 	refused("--per-source-max-startups=0", NULL, "per-source");
 	refused("--preamble-timeout=0", NULL, "preamble-timeout");
+	refused("--keepalive-interval=-1", NULL, "from 0 to 3600");
+	refused("--keepalive-interval=3601", NULL, "from 0 to 3600");
+	refused("--keepalive-interval=2s", NULL, "from 0 to 3600");
+	refused("--keepalive-count=0", NULL, "from 1 to 100");
+	refused("--keepalive-count=101", NULL, "from 1 to 100");
 	refused("--known-hosts=/k", NULL, "needs --secret-file or --devices");
 	refused("--control=", NULL, "empty value");
 	refused("extra", NULL, "unexpected argument");

@@ -1,6 +1,7 @@
 /* Words of the registry and the control protocol: escaped and read back. */
 #include "config.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "escape.h"
@@ -64,6 +65,26 @@ main(void)
 	}
 	ok(clean, "a word that does not fit leaves the bytes after the "
 	    "buffer alone");
+
+	/* Each byte's written form, inside a word, as the header says. */
+	clean = 1;
+	for (i = 1; i < 256; i++) {
+		char word[4] = { 'a', (char)i, 'a', '\0' }, want[8];
+
+		if (i > 0x20 && i < 0x7f && i != '\\' && i != '"')
+			snprintf(want, sizeof(want), "a%ca", i);
+		else
+			snprintf(want, sizeof(want), "a\\%03oa", i);
+		if (escape_word(word, 0, out, sizeof(out)) == -1 ||
+		    strcmp(out, want) != 0) {
+			if (clean)
+				printf("# byte %d: \"%s\", want \"%s\"\n", i,
+				    out, want);
+			clean = 0;
+		}
+	}
+	ok(clean, "every byte from 1 to 255: as is from '!' to '~' but "
+	    "backslash and double quote, \\ooo otherwise");
 
 	/* Every byte but NUL survives, and the written form is clean. */
 	clean = 1;

@@ -236,6 +236,11 @@ main(void)
 	name("r\\1", 0);
 	name("caf\xc3\xa9", 0);
 	name("tab\there", 0);
+	name("say\"x\"", 0);
+	name("it's", 0);
+	name("r]", 0);
+	name("r!x", 0);
+	name("\xff", 0);
 
 	match_is("rtr-1", "rtr-1", 1);
 	match_is("RTR-1", "rtr-1", 1);

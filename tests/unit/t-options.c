@@ -1,7 +1,13 @@
 /* sshd-callhome's command line: defaults, ranges and refusals. */
 #include "config.h"
 
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <stdarg.h>
+#include <string.h>
 
 #include "options.h"
 #include "tap.h"
@@ -64,6 +70,96 @@ wait_for_client(void)
 	    (char *)NULL), OPTIONS_OK,
 	    "a value with keepalive off, beside another sshd option");
 	is_int(cfg.wait_for_client, 3, "... 3 s");
+}
+
+/* --bind, --interface, --anchor-time. */
+static void
+reach(void)
+{
+	const struct sockaddr_in *sin =
+	    (const struct sockaddr_in *)(const void *)&cfg.bind_addr;
+	const struct sockaddr_in6 *sin6 =
+	    (const struct sockaddr_in6 *)(const void *)&cfg.bind_addr;
+	char a[INET6_ADDRSTRLEN];
+
+	run("--device-id=d", "nms", (char *)NULL);
+	ok(cfg.bind_len == 0 && cfg.interface == NULL &&
+	    cfg.anchor_text == NULL, "no --bind, --interface, --anchor-time "
+	    "by default");
+	is_int(run("--device-id=d", "--bind=192.0.2.7", "nms", (char *)NULL),
+	    OPTIONS_OK, "--bind=192.0.2.7");
+	ok(cfg.bind_len == sizeof(*sin) && sin->sin_family == AF_INET &&
+	    ntohs(sin->sin_port) == 0 && inet_ntop(AF_INET, &sin->sin_addr, a,
+	    sizeof(a)) != NULL && strcmp(a, "192.0.2.7") == 0,
+	    "... IPv4, any port");
+	is_int(run("--device-id=d", "--bind=192.0.2.7:4000", "nms",
+	    (char *)NULL), OPTIONS_OK, "--bind=192.0.2.7:4000");
+	is_int(ntohs(sin->sin_port), 4000, "... port 4000");
+	is_int(run("--device-id=d", "--bind=[2001:db8::7]:65535", "nms",
+	    (char *)NULL), OPTIONS_OK, "--bind=[2001:db8::7]:65535");
+	ok(cfg.bind_len == sizeof(*sin6) && sin6->sin6_family == AF_INET6 &&
+	    ntohs(sin6->sin6_port) == 65535 && inet_ntop(AF_INET6,
+	    &sin6->sin6_addr, a, sizeof(a)) != NULL &&
+	    strcmp(a, "2001:db8::7") == 0, "... IPv6 and its port");
+	is_int(run("--device-id=d", "--bind=2001:db8::8", "nms",
+	    (char *)NULL), OPTIONS_OK, "a bare IPv6 --bind, no port");
+	is_int(ntohs(sin6->sin6_port), 0, "... any port");
+	is_int(run("--device-id=d", "--interface=vrf-mgmt", "nms",
+	    (char *)NULL), OPTIONS_OK, "--interface=vrf-mgmt");
+	is_str(cfg.interface, "vrf-mgmt", "... kept");
+	is_int(run("--device-id=d", "--interface=abcdefghijklmno", "nms",
+	    (char *)NULL), OPTIONS_OK, "a 15-byte interface name");
+	is_int(run("--device-id=d", "--periodic=60",
+	    "--anchor-time=1970-01-01T01:00:00+01:00", "nms", (char *)NULL),
+	    OPTIONS_OK, "--anchor-time with an offset");
+	is_int(cfg.anchor_ms, 0, "... the epoch");
+	refused("--bind=nms.example.net", NULL, "not an IPv4 address");
+	refused("--bind=[fe80::1%eth0]", NULL, "no %zone");
+	refused("--bind=192.0.2.7:0", NULL, "from 1 to 65535");
+	refused("--bind=[2001:db8::7", NULL, "missing ']'");
+	refused("--bind=", NULL, "--bind");
+	refused("--interface=abcdefghijklmnop", NULL, "not an interface name");
+	refused("--interface=", NULL, "not an interface name");
+	refused("--interface=..", NULL, "not an interface name");
+	refused("--interface=a b", NULL, "not an interface name");
+	refused("--interface=a:1", NULL, "not an interface name");
+	refused("--anchor-time=2026-01-01T00:00:00Z", NULL, "needs --periodic");
+	refused("--periodic=1", "--anchor-time=2026-01-01T00:00:00",
+	    "no zone");
+	refused("--periodic=1", "--anchor-time=2026-02-29T00:00:00Z",
+	    "no such date");
+}
+
+/* --proxy and --proxy-password-file: together, or not at all. */
+static void
+proxy(void)
+{
+	is_int(run("--device-id=d", "nms", (char *)NULL), OPTIONS_OK,
+	    "no --proxy");
+	is_int(cfg.proxy.kind, PROXY_NONE, "... calls go direct");
+	is_int(run("--device-id=d", "--proxy=socks5://127.0.0.1:1081", "nms",
+	    (char *)NULL), OPTIONS_OK, "--proxy=socks5://127.0.0.1:1081");
+	ok(cfg.proxy.kind == PROXY_SOCKS5 &&
+	    strcmp(cfg.proxy.sv.host, "127.0.0.1") == 0 &&
+	    strcmp(cfg.proxy.sv.port, "1081") == 0, "... SOCKS5 at that port");
+	is_int(run("--device-id=d", "--proxy=http://u@proxy",
+	    "--proxy-password-file=pw", "nms", (char *)NULL), OPTIONS_OK,
+	    "--proxy=http://u@proxy with a password file");
+	ok(cfg.proxy.kind == PROXY_HTTP && strcmp(cfg.proxy.user, "u") == 0 &&
+	    strcmp(cfg.proxy.sv.port, "3128") == 0 &&
+	    strcmp(cfg.proxy_password_file, "pw") == 0,
+	    "... HTTP, user u, port 3128, the file");
+	is_int(options_absolute(&cfg, "/etc/ch", err, sizeof(err)), 0,
+	    "... made absolute");
+	is_str(cfg.proxy_password_file, "/etc/ch/pw", "--proxy-password-file");
+	refused("--proxy=ftp://p", NULL, "--proxy=ftp://p: the URL must start");
+	refused("--proxy=socks5://u:pw@p", NULL, "never on the command line");
+	refused("--proxy=socks5://u@p", NULL, "--proxy-password-file");
+	refused("--proxy-password-file=/pw", NULL, "needs --proxy");
+	refused("--proxy=socks5://p", "--proxy-password-file=/pw",
+	    "needs a user in the proxy URL");
+	refused("--proxy-password-file=", NULL, "empty value");
+	refused("--proxy=socks5://p", "fe80::1%eth0", "IPv6 zone");
 }
 
 /* options_absolute(): relative file options against a given directory. */
@@ -225,6 +321,8 @@ main(void)
 	refused("--sshd-option=LoginGraceTime 9", "--wait-for-client=5",
 	    "both set LoginGraceTime");
 	wait_for_client();
+	reach();
+	proxy();
 	refused("--secret-file=/s", "--preamble=none", "--preamble=none");
 	absolute();
 	options_free(&cfg);
