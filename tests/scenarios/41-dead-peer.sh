@@ -64,37 +64,12 @@ kill "$sshpid" 2>/dev/null
 stop_listener two
 
 # --- Root: network namespaces and nftables. ---------------------------
-if ! is_root; then
-	skip "netns dead peer: needs root for network namespaces"
-	done_testing
-	exit
-fi
-if ! command -v nft >/dev/null || ! ip netns add "chk-$$" 2>/dev/null; then
-	skip "netns dead peer: no nft or no network namespaces here"
-	done_testing
-	exit
-fi
-ip netns del "chk-$$"
-DEV=chdev-$$
-NMSNS=chnms-$$
-netns_cleanup() {
-	ip netns del "$DEV" 2>/dev/null
-	ip netns del "$NMSNS" 2>/dev/null
-}
-trap 'cleanup; netns_cleanup' EXIT
-ip netns add "$DEV"
-ip netns add "$NMSNS"
-ip link add "veth-d$$" type veth peer name "veth-n$$"
-ip link set "veth-d$$" netns "$DEV"
-ip link set "veth-n$$" netns "$NMSNS"
+need_netns "netns dead peer" nft
+netns_pair ch
+veth "$DEV" "veth-d$$" "$NMSNS" "veth-n$$"
 ip -n "$DEV" addr add 10.77.0.1/24 dev "veth-d$$"
 ip -n "$NMSNS" addr add 10.77.0.2/24 dev "veth-n$$"
 ip -n "$NMSNS" addr add 10.77.0.3/24 dev "veth-n$$"
-for ns in "$DEV" "$NMSNS"; do
-	ip -n "$ns" link set lo up
-done
-ip -n "$DEV" link set "veth-d$$" up
-ip -n "$NMSNS" link set "veth-n$$" up
 
 in_nms() { ip netns exec "$NMSNS" "$@"; }
 rm -f "$T/port"
@@ -135,7 +110,6 @@ check "netns: the dead first server was given up on" \
 stop_callhome
 check "netns: exit 0 ($RC)" test "$RC" -eq 0
 for p in $PIDS; do kill "$p" 2>/dev/null; done
-ns_empty() { [ -z "$(ip netns pids "$NMSNS"; ip netns pids "$DEV")" ]; }
 check "netns: nothing the test started is left in either namespace" \
-    wait_until 5 ns_empty
+    wait_until 5 netns_empty
 done_testing

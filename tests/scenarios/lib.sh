@@ -105,6 +105,7 @@ cleanup() {
 	fi
 	release_test_user
 	release_privsep
+	netns_del
 	[ -n "${T:-}" ] && rm -rf "$T"
 }
 trap cleanup EXIT
@@ -441,6 +442,84 @@ private_mounts() {
 		NO_PRIVATE_MOUNTS="no private mount namespace here (/ not a mount point, as in a plain chroot?): ${out:-unshare failed}"
 	fi
 	[ -z "$NO_PRIVATE_MOUNTS" ]
+}
+
+# Network namespaces, as root.  netns_usable [tool...]: true if this
+# test can make network namespaces and has ip(8) and the tools named; if
+# not, NO_NETNS says why, for the skip.
+netns_usable() {
+	local t
+	NO_NETNS=
+	if ! is_root; then
+		NO_NETNS="needs root for network namespaces"
+		return 1
+	fi
+	for t in ip "$@"; do
+		if ! command -v "$t" >/dev/null; then
+			NO_NETNS="no $t(8) here"
+			return 1
+		fi
+	done
+	if ! ip netns add "chk-$$" 2>/dev/null; then
+		NO_NETNS="no network namespaces here"
+		return 1
+	fi
+	ip netns del "chk-$$"
+}
+
+# need_netns what [tool...]: as netns_usable; if not, the skipped point
+# "what: why", and the test ends there.
+need_netns() {
+	local what=$1
+	shift
+	netns_usable "$@" && return 0
+	skip "$what: $NO_NETNS"
+	done_testing
+	exit
+}
+
+# netns_add name...: network namespaces with their loopback up, deleted
+# again on exit (cleanup, after the processes are stopped).  The names
+# carry the PID: parallel runs do not meet.
+NETNS=
+netns_add() {
+	local ns
+	for ns; do
+		ip netns add "$ns" || return 1
+		NETNS="$NETNS $ns"
+		ip -n "$ns" link set lo up
+	done
+}
+
+netns_del() {
+	local ns
+	for ns in $NETNS; do
+		ip netns del "$ns" 2>/dev/null
+	done
+	NETNS=
+}
+
+# netns_pair prefix: DEV and NMSNS, the device's namespace and the NMS's.
+netns_pair() {
+	DEV=$1dev-$$
+	NMSNS=$1nms-$$
+	netns_add "$DEV" "$NMSNS"
+}
+
+# veth ns-a link-a ns-b link-b: a veth pair between two namespaces, both
+# ends up.
+veth() {
+	ip link add "$2" type veth peer name "$4" &&
+	    ip link set "$2" netns "$1" && ip link set "$4" netns "$3" &&
+	    ip -n "$1" link set "$2" up && ip -n "$3" link set "$4" up
+}
+
+# netns_empty: no process left in any namespace of netns_add's.
+netns_empty() {
+	local ns
+	for ns in $NETNS; do
+		[ -z "$(ip netns pids "$ns" 2>/dev/null)" ] || return 1
+	done
 }
 
 # The unprivileged account for device-side runs, if this machine has one
