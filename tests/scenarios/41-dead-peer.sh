@@ -30,15 +30,7 @@ logged_within() {
 }
 
 # --- Userspace: the proxy freezes. -----------------------------------
-PROXY=$top_srcdir/tests/helpers/freezeproxy.py
-rm -f "$T/port"
-bg ssh_nms "$PYTHON $CALLRECV --port-file $T/port --lines 3" -N \
-    "$DEVUSER@device" >"$T/out" 2>"$T/ssh.err"
-sshpid=$BGPID
-wait_for 10 -s "$T/port"
-bg $PYTHON "$PROXY" --port-file "$T/proxy.port" --to "127.0.0.1:$(cat "$T/port")" \
-    --freeze "$T/freeze"
-wait_for 10 -s "$T/proxy.port"
+freeze_nms
 listener two hold --hold-time 30
 start_callhome --services=any --retry=1 --timeout=2 $KA \
     --sshd-option=LoginGraceTime=2 \
@@ -60,7 +52,7 @@ logged_within "$t0" "$REDIAL_BOUND" "127.0.0.1:$PORT_two \[127.0.0.1\]: connecte
 check "proxy: the next call reaches the second server within $REDIAL_BOUND s of the silence ($DT s)" \
     test $? -eq 0
 stop_callhome
-kill "$sshpid" 2>/dev/null
+kill "$SSHPID" 2>/dev/null
 stop_listener two
 
 # --- Root: network namespaces and nftables. ---------------------------

@@ -773,6 +773,23 @@ is_state() { [ "$(state "$1")" = "$2" ]; }
 
 # --- The proxy scenarios (6x): real proxies on loopback. ---
 
+# proxy_setup program: the start of a scenario with a real proxy: it is
+# skipped if program (a Debian package of that name) is not installed;
+# setup_sshd as the unprivileged account; the device's password files,
+# its own account's and private: $T/proxy-pw (pw-4-alice, what the
+# proxies are set to want) and $T/proxy-bad.
+proxy_setup() {
+	command -v "$1" >/dev/null ||
+	    skip_all "$1 not installed (apt-get install $1)"
+	need_test_user
+	setup_sshd "$(unprivileged_user)"
+	[ -x "$NMS" ] || skip_all "ssh-callhome not built"
+	printf '%s\n' 'pw-4-alice' >"$T/proxy-pw"
+	printf '%s\n' 'not-her-password' >"$T/proxy-bad"
+	chmod 600 "$T/proxy-pw" "$T/proxy-bad"
+	chown "$DEVUSER" "$T/proxy-pw" "$T/proxy-bad"
+}
+
 # start_proxy name port command...: a proxy in the background; its output
 # in $T/name.log, PID_name its PID; returns once it listens.
 start_proxy() {
