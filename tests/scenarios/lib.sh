@@ -658,6 +658,22 @@ stop_callhome() {
 	RC=$?
 }
 
+# freeze_nms: a stock ssh (-N) as the NMS, behind a userspace proxy
+# (tests/helpers/freezeproxy.py) that stops forwarding, silently, once
+# $T/freeze exists: the NMS vanishes without a FIN or an RST.  SSHPID is
+# ssh's PID; the device calls 127.0.0.1:$(cat "$T/proxy.port").
+freeze_nms() {
+	rm -f "$T/port"
+	bg ssh_nms "$PYTHON $CALLRECV --port-file $T/port --lines 3" -N \
+	    "$DEVUSER@device" >"$T/out" 2>"$T/ssh.err"
+	SSHPID=$BGPID
+	wait_for 10 -s "$T/port"
+	bg $PYTHON "$top_srcdir/tests/helpers/freezeproxy.py" \
+	    --port-file "$T/proxy.port" --to "127.0.0.1:$(cat "$T/port")" \
+	    --freeze "$T/freeze"
+	wait_for 10 -s "$T/proxy.port"
+}
+
 # no_zombies pid: no child of pid is a zombie.
 no_zombies() {
 	! ps --ppid "$1" -o stat= 2>/dev/null | grep -q Z
