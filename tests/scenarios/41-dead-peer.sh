@@ -70,7 +70,6 @@ bg ip netns exec "$NMSNS" ssh -F /dev/null -i "$T/user_key" -o IdentitiesOnly=ye
     -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR \
     -o ProxyCommand="$PYTHON $CALLRECV --listen 10.77.0.2 --port-file $T/port --lines 3" \
     -o ProxyUseFdpass=yes -N "$DEVUSER@device" >"$T/out" 2>"$T/ssh.err"
-sshpid=$BGPID
 wait_for 10 -s "$T/port"
 rm -f "$T/two.port" "$T/two.log"
 bg ip netns exec "$NMSNS" $PYTHON "$CALLRECV" --mode hold --listen 10.77.0.3 \
