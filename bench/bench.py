@@ -33,10 +33,11 @@ import tempfile
 import threading
 import time
 
+from benchlib import BenchError, free_port, now, wait_until
+
 MiB = 1024 * 1024
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 EOM = b"]]>]]>"
-now = time.monotonic
 
 CLIENT_HELLO = (b'<?xml version="1.0" encoding="UTF-8"?>\n<hello xmlns="urn:'
                 b'ietf:params:xml:ns:netconf:base:1.0"><capabilities>'
@@ -44,10 +45,6 @@ CLIENT_HELLO = (b'<?xml version="1.0" encoding="UTF-8"?>\n<hello xmlns="urn:'
                 b'</capabilities></hello>' + EOM)
 CLOSE = (b'<rpc message-id="999" xmlns="urn:ietf:params:xml:ns:netconf:'
          b'base:1.0"><close-session/></rpc>' + EOM)
-
-
-class BenchError(Exception):
-    pass
 
 
 def env_int(name, default):
@@ -65,14 +62,6 @@ def log(msg):
     sys.stderr.flush()
 
 
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
-
-
 def listening(port):
     """A TCP socket listens on port (from /proc, without connecting)."""
     hexport = ":%04X" % port
@@ -87,15 +76,6 @@ def listening(port):
         except OSError:
             pass
     return False
-
-
-def wait_until(secs, cond, step=0.02):
-    end = now() + secs
-    while now() < end:
-        if cond():
-            return True
-        time.sleep(step)
-    return cond()
 
 
 def med(xs):

@@ -36,9 +36,9 @@ import sys
 import tempfile
 import time
 
-E = os.environ
-BUILD = os.path.abspath(E.get("BENCH_BUILDDIR", "."))
-OUT = E.get("BENCH_OUT", os.path.join(BUILD, "bench", "out"))
+from benchlib import (BUILD, E, OUT, free_port, keep_or_remove, need, save,
+                      say, write_secret)
+
 N = int(E.get("BENCH_PARKED", "10000"))
 IDLE = float(E.get("BENCH_IDLE_SECONDS", "5"))
 LIST_RUNS = int(E.get("BENCH_LIST_RUNS", "5"))
@@ -47,13 +47,6 @@ WAIT = float(E.get("BENCH_BROKER_WAIT", "120"))
 # The daemon's pending table holds this many callers still sending their
 # preamble (its slots are allocated once, touched as they are used).
 STARTUPS = int(E.get("BENCH_MAX_STARTUPS", str(N + 100)))
-
-lines = []
-
-
-def say(s):
-    print(s, flush=True)
-    lines.append(s)
 
 
 def rss_kib(pid):
@@ -160,10 +153,7 @@ def pct(xs, q):
 def main():
     # bench/run's timeout sends SIGTERM: stop the daemon and the caller.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(124))
-    for f in ("ssh-callhomed", "ssh-callhome", "bench/caller"):
-        if not os.access(os.path.join(BUILD, f), os.X_OK):
-            sys.exit("bench/broker.py: %s/%s is missing: run 'make bench'"
-                     % (BUILD, f))
+    need("ssh-callhomed", "ssh-callhome", "bench/caller")
     # Both the daemon and the caller hold N sockets: raise the soft limit
     # to the hard one for them (children inherit it).
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
@@ -181,9 +171,7 @@ def main():
         subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "",
                         "-f", key], check=True)
         secret = os.path.join(tmp, "secret")
-        fd = os.open(secret, os.O_WRONLY | os.O_CREAT, 0o600)
-        os.write(fd, b"bench-fleet-secret\n")
-        os.close(fd)
+        write_secret(secret)
         ids = ["bench-%05d" % i for i in range(N)]
         with open(os.path.join(tmp, "ids"), "w") as f:
             f.write("\n".join(ids) + "\n")
@@ -193,10 +181,7 @@ def main():
                 f.write("\n".join(part) + "\n")
         shutil.copy(os.path.join(tmp, "ids"), os.path.join(tmp, "devices"))
         ctlpath = os.path.join(tmp, "control")
-        s = socket.socket()
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-        s.close()
+        port = free_port()
 
         dlog = open(os.path.join(tmp, "daemon.log"), "w")
         daemon = subprocess.Popen(
@@ -304,12 +289,8 @@ def main():
         for c in callers:
             stop(c, "bench/caller")
         stop(daemon, "ssh-callhomed")
-        with open(os.path.join(OUT, "broker.txt"), "w") as f:
-            f.write("\n".join(lines) + "\n")
-        if E.get("BENCH_KEEP"):
-            say("kept " + tmp)
-        else:
-            shutil.rmtree(tmp, ignore_errors=True)
+        save("broker.txt")
+        keep_or_remove(tmp)
 
 
 if __name__ == "__main__":

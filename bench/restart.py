@@ -29,32 +29,14 @@ import sys
 import tempfile
 import time
 
-E = os.environ
-BUILD = os.path.abspath(E.get("BENCH_BUILDDIR", "."))
-SRC = os.path.abspath(E.get("BENCH_SRCDIR", os.path.join(
-    os.path.dirname(os.path.abspath(__file__)), "..")))
-OUT = E.get("BENCH_OUT", os.path.join(BUILD, "bench", "out"))
+from benchlib import (BUILD, E, OUT, SRC, BenchError, keep_or_remove, need,
+                      now, save, say, write_secret)
+
 FLEET = int(E.get("BENCH_RESTART_FLEET", "50"))
 SECONDS = float(E.get("BENCH_RESTART_SECONDS", "30"))
 AT = [float(x) for x in E.get("BENCH_RESTART_AT", "10,20").split(",") if x]
 STEP = 0.1
 NMS = os.path.join(BUILD, "ssh-callhome")
-
-lines = []
-
-
-class BenchError(Exception):
-    pass
-
-
-def say(s=""):
-    print(s, flush=True)
-    lines.append(s)
-
-
-def now():
-    return time.monotonic()
-
 
 class Daemon:
     """ssh-callhomed on an inherited listening socket, as systemd runs it."""
@@ -122,11 +104,7 @@ def listing(ctl):
 
 def main():
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(124))
-    for f in ("ssh-callhomed", "ssh-callhome", "sshd-callhome",
-              "bench/holder"):
-        if not os.access(os.path.join(BUILD, f), os.X_OK):
-            sys.exit("bench/restart.py: %s/%s is missing: run 'make bench'"
-                     % (BUILD, f))
+    need("ssh-callhomed", "ssh-callhome", "sshd-callhome", "bench/holder")
     os.makedirs(OUT, exist_ok=True)
     T = tempfile.mkdtemp(prefix="bench-restart.")
     devs, daemon = [], None
@@ -136,9 +114,7 @@ def main():
         subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "",
                         "-f", key], check=True, timeout=30)
         secret = os.path.join(T, "secret")
-        fd = os.open(secret, os.O_WRONLY | os.O_CREAT, 0o600)
-        os.write(fd, b"bench-fleet-secret\n")
-        os.close(fd)
+        write_secret(secret)
         ids = ["dev-%02d" % i for i in range(FLEET)]
         with open(os.path.join(T, "devices"), "w") as f:
             f.write("\n".join(ids) + "\n")
@@ -247,8 +223,7 @@ def main():
                 f.write("%.3f %s %s %d\n" % (
                     t, "?" if p is None else p,
                     "?" if c is None else "%.1f" % c, g))
-        with open(os.path.join(OUT, "restart.txt"), "w") as f:
-            f.write("\n".join(lines) + "\n")
+        save("restart.txt")
         if rows and shutil.which("gnuplot"):
             subprocess.run(
                 ["gnuplot", "-e", "dat='%s'; png='%s'; fleet=%d; secs=%g; "
@@ -256,10 +231,7 @@ def main():
                                    FLEET, SECONDS, " ".join(
                                        "%.2f" % tr for tr, _ in marks)),
                  os.path.join(SRC, "bench", "restart.gp")], timeout=60)
-        if E.get("BENCH_KEEP"):
-            say("kept " + T)
-        else:
-            shutil.rmtree(T, ignore_errors=True)
+        keep_or_remove(T)
 
 
 if __name__ == "__main__":

@@ -42,16 +42,15 @@ import pwd
 import select
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 
-E = os.environ
-BUILD = os.path.abspath(E.get("BENCH_BUILDDIR", "."))
-OUT = E.get("BENCH_OUT", os.path.join(BUILD, "bench", "out"))
+from benchlib import (BUILD, E, OUT, BenchError, free_port, keep_or_remove,
+                      need, now, save, say, wait_until, write_secret)
+
 SSHD = E.get("SSHD", "/usr/sbin/sshd")
 ROUNDS = int(E.get("BENCH_SETUP_ROUNDS", "30"))
 MUX_ROUNDS = int(E.get("BENCH_MUX_ROUNDS", "30"))
@@ -67,38 +66,7 @@ CLIENT = (b'<?xml version="1.0" encoding="UTF-8"?>\n<hello xmlns="urn:ietf:'
           b'</hello>' + EOM + b'\n<rpc message-id="1" xmlns="urn:ietf:params'
           b':xml:ns:netconf:base:1.0"><close-session/></rpc>' + EOM + b'\n')
 
-lines = []
 procs = []
-
-
-class BenchError(Exception):
-    pass
-
-
-def say(s=""):
-    print(s, flush=True)
-    lines.append(s)
-
-
-def now():
-    return time.monotonic()
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
-def wait_until(secs, cond, step=0.02):
-    end = now() + secs
-    while now() < end:
-        if cond():
-            return True
-        time.sleep(step)
-    return cond()
 
 
 def spawn(argv, **kw):
@@ -161,9 +129,7 @@ class Bench:
                             "-C", name, "-f", self.path(name)],
                            check=True, timeout=30)
         shutil.copy(self.path("user_key.pub"), self.path("authorized_keys"))
-        fd = os.open(self.path("secret"), os.O_WRONLY | os.O_CREAT, 0o600)
-        os.write(fd, b"bench-fleet-secret\n")
-        os.close(fd)
+        write_secret(self.path("secret"))
         with open(self.path("devices"), "w") as f:
             f.write("bench-dev\n")
         open(self.path("kh"), "w").close()
@@ -522,19 +488,13 @@ class Bench:
             stop_pid(pid)
         for p in reversed(procs):
             stop(p)
-        if E.get("BENCH_KEEP"):
-            say("kept " + self.T)
-        else:
-            shutil.rmtree(self.T, ignore_errors=True)
+        keep_or_remove(self.T)
 
 
 def main():
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(124))
-    for f in ("ssh-callhomed", "ssh-callhome", "sshd-callhome",
-              "tests/helpers/netconf-stub"):
-        if not os.access(os.path.join(BUILD, f), os.X_OK):
-            sys.exit("bench/setup.py: %s/%s is missing: run 'make bench'"
-                     % (BUILD, f))
+    need("ssh-callhomed", "ssh-callhome", "sshd-callhome",
+         "tests/helpers/netconf-stub")
     if os.getuid() == 0 and not os.path.isdir("/run/sshd"):
         sys.exit("bench/setup.py: sshd needs /run/sshd (bench/run makes it)")
     os.makedirs(OUT, exist_ok=True)
@@ -558,8 +518,7 @@ def main():
             f.write("round,path,metric,seconds\n")
             for r in b.rows:
                 f.write("%d,%s,%s,%.6f\n" % r)
-        with open(os.path.join(OUT, "setup.txt"), "w") as f:
-            f.write("\n".join(lines) + "\n")
+        save("setup.txt")
     return 0
 
 

@@ -129,32 +129,11 @@ fi
 # authentication; the kernel's TCP keepalive, set by sshd-callhome, must
 # still end a parked call whose NMS vanished (packets dropped), within
 # 2 x interval x (count + 1) = 12 s, and the device must call again.
-if ! is_root; then
-	skip "0 and a dead NMS: needs root for network namespaces"
-	done_testing
-	exit
-fi
-if ! command -v nft >/dev/null || ! ip netns add "chk-$$" 2>/dev/null; then
-	skip "0 and a dead NMS: no nft or no network namespaces here"
-	done_testing
-	exit
-fi
-ip netns del "chk-$$"
-DEV=wdev-$$
-NMSNS=wnms-$$
-trap 'cleanup; ip netns del "$DEV" 2>/dev/null; ip netns del "$NMSNS" 2>/dev/null' EXIT
-ip netns add "$DEV"
-ip netns add "$NMSNS"
-ip link add "wveth-d$$" type veth peer name "wveth-n$$"
-ip link set "wveth-d$$" netns "$DEV"
-ip link set "wveth-n$$" netns "$NMSNS"
+need_netns "0 and a dead NMS" nft
+netns_pair w
+veth "$DEV" "wveth-d$$" "$NMSNS" "wveth-n$$"
 ip -n "$DEV" addr add 10.78.0.1/24 dev "wveth-d$$"
 ip -n "$NMSNS" addr add 10.78.0.2/24 dev "wveth-n$$"
-for ns in "$DEV" "$NMSNS"; do
-	ip -n "$ns" link set lo up
-done
-ip -n "$DEV" link set "wveth-d$$" up
-ip -n "$NMSNS" link set "wveth-n$$" up
 rm -f "$T/D.port" "$T/D.log"
 bg ip netns exec "$NMSNS" $PYTHON "$CALLRECV" --mode silent \
     --listen 10.78.0.2 --port-file "$T/D.port" --log "$T/D.log" \
@@ -186,7 +165,6 @@ check "dead NMS: called again once it is back" wait_until 20 two_calls
 stop_callhome
 check "dead NMS: exit 0 ($RC)" test "$RC" -eq 0
 for p in $PIDS; do kill "$p" 2>/dev/null; done
-ns_empty() { [ -z "$(ip netns pids "$NMSNS"; ip netns pids "$DEV")" ]; }
 check "dead NMS: nothing the test started is left in either namespace" \
-    wait_until 5 ns_empty
+    wait_until 5 netns_empty
 done_testing

@@ -30,15 +30,7 @@ logged_within() {
 }
 
 # --- Userspace: the proxy freezes. -----------------------------------
-PROXY=$top_srcdir/tests/helpers/freezeproxy.py
-rm -f "$T/port"
-bg ssh_nms "$PYTHON $CALLRECV --port-file $T/port --lines 3" -N \
-    "$DEVUSER@device" >"$T/out" 2>"$T/ssh.err"
-sshpid=$BGPID
-wait_for 10 -s "$T/port"
-bg $PYTHON "$PROXY" --port-file "$T/proxy.port" --to "127.0.0.1:$(cat "$T/port")" \
-    --freeze "$T/freeze"
-wait_for 10 -s "$T/proxy.port"
+freeze_nms
 listener two hold --hold-time 30
 start_callhome --services=any --retry=1 --timeout=2 $KA \
     --sshd-option=LoginGraceTime=2 \
@@ -60,41 +52,16 @@ logged_within "$t0" "$REDIAL_BOUND" "127.0.0.1:$PORT_two \[127.0.0.1\]: connecte
 check "proxy: the next call reaches the second server within $REDIAL_BOUND s of the silence ($DT s)" \
     test $? -eq 0
 stop_callhome
-kill "$sshpid" 2>/dev/null
+kill "$SSHPID" 2>/dev/null
 stop_listener two
 
 # --- Root: network namespaces and nftables. ---------------------------
-if ! is_root; then
-	skip "netns dead peer: needs root for network namespaces"
-	done_testing
-	exit
-fi
-if ! command -v nft >/dev/null || ! ip netns add "chk-$$" 2>/dev/null; then
-	skip "netns dead peer: no nft or no network namespaces here"
-	done_testing
-	exit
-fi
-ip netns del "chk-$$"
-DEV=chdev-$$
-NMSNS=chnms-$$
-netns_cleanup() {
-	ip netns del "$DEV" 2>/dev/null
-	ip netns del "$NMSNS" 2>/dev/null
-}
-trap 'cleanup; netns_cleanup' EXIT
-ip netns add "$DEV"
-ip netns add "$NMSNS"
-ip link add "veth-d$$" type veth peer name "veth-n$$"
-ip link set "veth-d$$" netns "$DEV"
-ip link set "veth-n$$" netns "$NMSNS"
+need_netns "netns dead peer" nft
+netns_pair ch
+veth "$DEV" "veth-d$$" "$NMSNS" "veth-n$$"
 ip -n "$DEV" addr add 10.77.0.1/24 dev "veth-d$$"
 ip -n "$NMSNS" addr add 10.77.0.2/24 dev "veth-n$$"
 ip -n "$NMSNS" addr add 10.77.0.3/24 dev "veth-n$$"
-for ns in "$DEV" "$NMSNS"; do
-	ip -n "$ns" link set lo up
-done
-ip -n "$DEV" link set "veth-d$$" up
-ip -n "$NMSNS" link set "veth-n$$" up
 
 in_nms() { ip netns exec "$NMSNS" "$@"; }
 rm -f "$T/port"
@@ -103,7 +70,6 @@ bg ip netns exec "$NMSNS" ssh -F /dev/null -i "$T/user_key" -o IdentitiesOnly=ye
     -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR \
     -o ProxyCommand="$PYTHON $CALLRECV --listen 10.77.0.2 --port-file $T/port --lines 3" \
     -o ProxyUseFdpass=yes -N "$DEVUSER@device" >"$T/out" 2>"$T/ssh.err"
-sshpid=$BGPID
 wait_for 10 -s "$T/port"
 rm -f "$T/two.port" "$T/two.log"
 bg ip netns exec "$NMSNS" $PYTHON "$CALLRECV" --mode hold --listen 10.77.0.3 \
@@ -135,7 +101,6 @@ check "netns: the dead first server was given up on" \
 stop_callhome
 check "netns: exit 0 ($RC)" test "$RC" -eq 0
 for p in $PIDS; do kill "$p" 2>/dev/null; done
-ns_empty() { [ -z "$(ip netns pids "$NMSNS"; ip netns pids "$DEV")" ]; }
 check "netns: nothing the test started is left in either namespace" \
-    wait_until 5 ns_empty
+    wait_until 5 netns_empty
 done_testing

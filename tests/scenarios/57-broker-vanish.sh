@@ -33,31 +33,13 @@ for bad in keepalive-interval=-1 keepalive-interval=3601 \
 done
 check "... and no control socket was made" [ ! -e "$T/c0" ]
 
-if ! is_root; then
-	skip "needs root for network namespaces: a reset and a blackholed device"
-	done_testing
-	exit
-fi
-for tool in ip nft ss; do
-	if ! command -v $tool >/dev/null; then
-		skip "no $tool(8): a reset and a blackholed device"
-		done_testing
-		exit
-	fi
-done
+need_netns "a reset and a blackholed device" nft ss
 
 # Three namespaces: the NMS's, dev-r's and dev-b's; a veth pair from the
-# NMS's to each device's.  Names carry the PID: parallel runs do not meet.
+# NMS's to each device's.
 NSN=chv$$n NSR=chv$$r NSB=chv$$b
-netns_cleanup() {
-	local ns
-	for ns in $NSN $NSR $NSB; do
-		ip netns del "$ns" 2>/dev/null
-	done
-}
-trap 'cleanup; netns_cleanup' EXIT
 netns_up() {
-	ip netns add $NSN && ip netns add $NSR && ip netns add $NSB &&
+	netns_add $NSN $NSR $NSB &&
 	    ip link add r0 netns $NSN type veth peer name r1 netns $NSR &&
 	    ip link add b0 netns $NSN type veth peer name b1 netns $NSB &&
 	    ip -n $NSN addr add 10.57.1.1/30 dev r0 &&
@@ -65,11 +47,11 @@ netns_up() {
 	    ip -n $NSN addr add 10.57.2.1/30 dev b0 &&
 	    ip -n $NSB addr add 10.57.2.2/30 dev b1 &&
 	    ip -n $NSN link set r0 up && ip -n $NSR link set r1 up &&
-	    ip -n $NSN link set b0 up && ip -n $NSB link set b1 up &&
-	    ip -n $NSN link set lo up
+	    ip -n $NSN link set b0 up && ip -n $NSB link set b1 up
 }
-if ! out=$(netns_up 2>&1); then
-	skip "cannot make network namespaces and veth pairs here: $out"
+# Not in $(...): netns_add records the namespaces for cleanup.
+if ! netns_up 2>"$T/netns.err"; then
+	skip "cannot make network namespaces and veth pairs here: $(cat "$T/netns.err")"
 	done_testing
 	exit
 fi

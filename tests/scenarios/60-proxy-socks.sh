@@ -10,17 +10,7 @@
 # proxy unresolved.
 . "${top_srcdir:?run through make check}/tests/scenarios/lib.sh"
 
-command -v microsocks >/dev/null ||
-    skip_all "microsocks not installed (apt-get install microsocks)"
-need_test_user
-setup_sshd "$(unprivileged_user)"
-[ -x "$NMS" ] || skip_all "ssh-callhome not built"
-
-# The device's password files: its own account's, private.
-printf '%s\n' 'pw-4-alice' >"$T/proxy-pw"
-printf '%s\n' 'not-her-password' >"$T/proxy-bad"
-chmod 600 "$T/proxy-pw" "$T/proxy-bad"
-chown "$DEVUSER" "$T/proxy-pw" "$T/proxy-bad"
+proxy_setup microsocks
 
 # microsocks without auth.
 p1=$(free_port)

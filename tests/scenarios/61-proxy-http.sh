@@ -9,16 +9,7 @@
 # line in the log, and a failed attempt (exit 69).
 . "${top_srcdir:?run through make check}/tests/scenarios/lib.sh"
 
-command -v tinyproxy >/dev/null ||
-    skip_all "tinyproxy not installed (apt-get install tinyproxy)"
-need_test_user
-setup_sshd "$(unprivileged_user)"
-[ -x "$NMS" ] || skip_all "ssh-callhome not built"
-
-printf '%s\n' 'pw-4-alice' >"$T/proxy-pw"
-printf '%s\n' 'not-her-password' >"$T/proxy-bad"
-chmod 600 "$T/proxy-pw" "$T/proxy-bad"
-chown "$DEVUSER" "$T/proxy-pw" "$T/proxy-bad"
+proxy_setup tinyproxy
 
 nport=$(free_port)
 denied=$(free_port)

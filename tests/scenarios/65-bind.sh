@@ -89,40 +89,15 @@ kill "$NPID_L" 2>/dev/null
 wait "$NPID_L" 2>/dev/null
 
 # --- Network namespaces, as root. ---------------------------------------
-if ! is_root; then
-	skip "netns: needs root for network namespaces"
-	done_testing
-	exit
-fi
-if ! ip netns add "rbchk-$$" 2>/dev/null; then
-	skip "netns: no network namespaces here"
-	done_testing
-	exit
-fi
-ip netns del "rbchk-$$"
-DEV=rbdev-$$
-NMSNS=rbnms-$$
-netns_cleanup() {
-	ip netns del "$DEV" 2>/dev/null
-	ip netns del "$NMSNS" 2>/dev/null
-}
-trap 'cleanup; netns_cleanup' EXIT
-ip netns add "$DEV"
-ip netns add "$NMSNS"
-ip link add "rb-d$$" type veth peer name "rb-n$$"
-ip link set "rb-d$$" netns "$DEV"
-ip link set "rb-n$$" netns "$NMSNS"
+need_netns netns
+netns_pair rb
+veth "$DEV" "rb-d$$" "$NMSNS" "rb-n$$"
 ip -n "$DEV" addr add 10.81.0.1/24 dev "rb-d$$"
 ip -n "$DEV" addr add 10.81.0.2/24 dev "rb-d$$"
 ip -n "$DEV" addr add fd81::1/64 dev "rb-d$$" nodad
 ip -n "$DEV" addr add fd81::2/64 dev "rb-d$$" nodad
 ip -n "$NMSNS" addr add 10.81.0.10/24 dev "rb-n$$"
 ip -n "$NMSNS" addr add fd81::10/64 dev "rb-n$$" nodad
-for ns in "$DEV" "$NMSNS"; do
-	ip -n "$ns" link set lo up
-done
-ip -n "$DEV" link set "rb-d$$" up
-ip -n "$NMSNS" link set "rb-n$$" up
 
 nms V4 10.81.0.10 "$NMSNS"
 nms V6 fd81::10 "$NMSNS"
@@ -196,7 +171,6 @@ check "TIME_WAIT: no bind failed on the way" \
 grep 'sshd-callhome:' "$T/ch.log" | grep -v session | tail -n 6 | sed 's/^/# /'
 
 for p in $PIDS; do kill "$p" 2>/dev/null; done
-ns_empty() { [ -z "$(ip netns pids "$NMSNS"; ip netns pids "$DEV")" ]; }
 check "netns: nothing the test started is left in either namespace" \
-    wait_until 5 ns_empty
+    wait_until 5 netns_empty
 done_testing

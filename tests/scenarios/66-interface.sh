@@ -9,41 +9,23 @@
 
 . "${top_srcdir:?run through make check}/tests/scenarios/lib.sh"
 
-is_root || skip_all "needs root for network namespaces"
-if ! ip netns add "ifchk-$$" 2>/dev/null; then
-	skip_all "no network namespaces here"
-fi
-ip netns del "ifchk-$$"
+netns_usable || skip_all "$NO_NETNS"
 setup_sshd
-DEV=ifdev-$$
-NMSNS=ifnms-$$
+netns_pair if
 A=if-a$$	# the preferred path, broken
 B=if-b$$	# the working one
-netns_cleanup() {
-	ip netns del "$DEV" 2>/dev/null
-	ip netns del "$NMSNS" 2>/dev/null
-}
-trap 'cleanup; netns_cleanup' EXIT
-ip netns add "$DEV"
-ip netns add "$NMSNS"
+# Path A by hand: n$A, the NMS's end, stays down.
 ip link add "$A" type veth peer name "n$A"
-ip link add "$B" type veth peer name "n$B"
 ip link set "$A" netns "$DEV"
-ip link set "$B" netns "$DEV"
 ip link set "n$A" netns "$NMSNS"
-ip link set "n$B" netns "$NMSNS"
+ip -n "$DEV" link set "$A" up
+veth "$DEV" "$B" "$NMSNS" "n$B"
 ip -n "$DEV" addr add 10.82.1.1/24 dev "$A"
 ip -n "$DEV" addr add 10.82.2.1/24 dev "$B"
 ip -n "$NMSNS" addr add 10.82.1.2/24 dev "n$A"
 ip -n "$NMSNS" addr add 10.82.2.2/24 dev "n$B"
 ip -n "$NMSNS" addr add 10.82.9.10/32 dev lo
-for ns in "$DEV" "$NMSNS"; do
-	ip -n "$ns" link set lo up
-done
-ip -n "$DEV" link set "$A" up
-ip -n "$DEV" link set "$B" up
-ip -n "$NMSNS" link set "n$B" up
-# n$A stays down: path A is broken.  Both routes lead to the NMS; A wins.
+# Both routes lead to the NMS; A wins.
 ip -n "$DEV" route add 10.82.9.10/32 via 10.82.1.2 dev "$A" metric 100
 ip -n "$DEV" route add 10.82.9.10/32 via 10.82.2.2 dev "$B" metric 200
 diag "$(ip -n "$DEV" route get 10.82.9.10)"
@@ -92,7 +74,6 @@ check "--check warns about a missing interface" \
 check "... and still exits 0 ($rc): the interface may come later" \
     test "$rc" -eq 0
 for p in $PIDS; do kill "$p" 2>/dev/null; done
-ns_empty() { [ -z "$(ip netns pids "$NMSNS"; ip netns pids "$DEV")" ]; }
 check "nothing the test started is left in either namespace" \
-    wait_until 5 ns_empty
+    wait_until 5 netns_empty
 done_testing

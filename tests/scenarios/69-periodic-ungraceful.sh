@@ -8,17 +8,9 @@
 
 setup_sshd
 KA="--keepalive-interval=1 --keepalive-count=2"
-PROXY=$top_srcdir/tests/helpers/freezeproxy.py
 
 # --- Ungraceful: the NMS goes silent mid-session. ----------------------
-rm -f "$T/port"
-bg ssh_nms "$PYTHON $CALLRECV --port-file $T/port --lines 3" -N \
-    "$DEVUSER@device" >"$T/out" 2>"$T/ssh.err"
-sshpid=$BGPID
-wait_for 10 -s "$T/port"
-bg $PYTHON "$PROXY" --port-file "$T/proxy.port" \
-    --to "127.0.0.1:$(cat "$T/port")" --freeze "$T/freeze"
-wait_for 10 -s "$T/proxy.port"
+freeze_nms
 listener two hold --hold-time 30
 start_callhome --services=any --retry=1 --timeout=2 --periodic=1 $KA \
     --sshd-option=LoginGraceTime=2 \
@@ -36,7 +28,7 @@ check "ungraceful: the log says why it does not wait for the period" \
     grep -q 'the connection was lost, not closed: calling again now' "$T/ch.log"
 stop_callhome
 check "ungraceful: exit 0 ($RC)" test "$RC" -eq 0
-kill "$sshpid" 2>/dev/null
+kill "$SSHPID" 2>/dev/null
 stop_listener two
 grep 'sshd-callhome:' "$T/ch.log" | tail -n 8 | sed 's/^/# /'
 

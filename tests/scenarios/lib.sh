@@ -110,6 +110,7 @@ cleanup() {
 	fi
 	release_test_user
 	release_privsep
+	netns_del
 	[ -n "${T:-}" ] && rm -rf "$T"
 }
 trap cleanup EXIT
@@ -448,6 +449,84 @@ private_mounts() {
 	[ -z "$NO_PRIVATE_MOUNTS" ]
 }
 
+# Network namespaces, as root.  netns_usable [tool...]: true if this
+# test can make network namespaces and has ip(8) and the tools named; if
+# not, NO_NETNS says why, for the skip.
+netns_usable() {
+	local t
+	NO_NETNS=
+	if ! is_root; then
+		NO_NETNS="needs root for network namespaces"
+		return 1
+	fi
+	for t in ip "$@"; do
+		if ! command -v "$t" >/dev/null; then
+			NO_NETNS="no $t(8) here"
+			return 1
+		fi
+	done
+	if ! ip netns add "chk-$$" 2>/dev/null; then
+		NO_NETNS="no network namespaces here"
+		return 1
+	fi
+	ip netns del "chk-$$"
+}
+
+# need_netns what [tool...]: as netns_usable; if not, the skipped point
+# "what: why", and the test ends there.
+need_netns() {
+	local what=$1
+	shift
+	netns_usable "$@" && return 0
+	skip "$what: $NO_NETNS"
+	done_testing
+	exit
+}
+
+# netns_add name...: network namespaces with their loopback up, deleted
+# again on exit (cleanup, after the processes are stopped).  The names
+# carry the PID: parallel runs do not meet.
+NETNS=
+netns_add() {
+	local ns
+	for ns; do
+		ip netns add "$ns" || return 1
+		NETNS="$NETNS $ns"
+		ip -n "$ns" link set lo up
+	done
+}
+
+netns_del() {
+	local ns
+	for ns in $NETNS; do
+		ip netns del "$ns" 2>/dev/null
+	done
+	NETNS=
+}
+
+# netns_pair prefix: DEV and NMSNS, the device's namespace and the NMS's.
+netns_pair() {
+	DEV=$1dev-$$
+	NMSNS=$1nms-$$
+	netns_add "$DEV" "$NMSNS"
+}
+
+# veth ns-a link-a ns-b link-b: a veth pair between two namespaces, both
+# ends up.
+veth() {
+	ip link add "$2" type veth peer name "$4" &&
+	    ip link set "$2" netns "$1" && ip link set "$4" netns "$3" &&
+	    ip -n "$1" link set "$2" up && ip -n "$3" link set "$4" up
+}
+
+# netns_empty: no process left in any namespace of netns_add's.
+netns_empty() {
+	local ns
+	for ns in $NETNS; do
+		[ -z "$(ip netns pids "$ns" 2>/dev/null)" ] || return 1
+	done
+}
+
 # The unprivileged account for device-side runs, if this machine has one
 # (need_test_user makes it).
 unprivileged_user() {
@@ -584,6 +663,22 @@ stop_callhome() {
 	RC=$?
 }
 
+# freeze_nms: a stock ssh (-N) as the NMS, behind a userspace proxy
+# (tests/helpers/freezeproxy.py) that stops forwarding, silently, once
+# $T/freeze exists: the NMS vanishes without a FIN or an RST.  SSHPID is
+# ssh's PID; the device calls 127.0.0.1:$(cat "$T/proxy.port").
+freeze_nms() {
+	rm -f "$T/port"
+	bg ssh_nms "$PYTHON $CALLRECV --port-file $T/port --lines 3" -N \
+	    "$DEVUSER@device" >"$T/out" 2>"$T/ssh.err"
+	SSHPID=$BGPID
+	wait_for 10 -s "$T/port"
+	bg $PYTHON "$top_srcdir/tests/helpers/freezeproxy.py" \
+	    --port-file "$T/proxy.port" --to "127.0.0.1:$(cat "$T/port")" \
+	    --freeze "$T/freeze"
+	wait_for 10 -s "$T/proxy.port"
+}
+
 # no_zombies pid: no child of pid is a zombie.
 no_zombies() {
 	! ps --ppid "$1" -o stat= 2>/dev/null | grep -q Z
@@ -698,6 +793,23 @@ state() { field "$1" 3; }
 is_state() { [ "$(state "$1")" = "$2" ]; }
 
 # --- The proxy scenarios (6x): real proxies on loopback. ---
+
+# proxy_setup program: the start of a scenario with a real proxy: it is
+# skipped if program (a Debian package of that name) is not installed;
+# setup_sshd as the unprivileged account; the device's password files,
+# its own account's and private: $T/proxy-pw (pw-4-alice, what the
+# proxies are set to want) and $T/proxy-bad.
+proxy_setup() {
+	command -v "$1" >/dev/null ||
+	    skip_all "$1 not installed (apt-get install $1)"
+	need_test_user
+	setup_sshd "$(unprivileged_user)"
+	[ -x "$NMS" ] || skip_all "ssh-callhome not built"
+	printf '%s\n' 'pw-4-alice' >"$T/proxy-pw"
+	printf '%s\n' 'not-her-password' >"$T/proxy-bad"
+	chmod 600 "$T/proxy-pw" "$T/proxy-bad"
+	chown "$DEVUSER" "$T/proxy-pw" "$T/proxy-bad"
+}
 
 # start_proxy name port command...: a proxy in the background; its output
 # in $T/name.log, PID_name its PID; returns once it listens.
