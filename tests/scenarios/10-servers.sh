@@ -68,7 +68,7 @@ stop_listener B
 
 # --redial-jitter: the wait after a healthy session.  LoginGraceTime=1
 # makes each session (sshd waiting for a key exchange that never comes)
-# last just past 1 s, which counts as healthy.
+# last from 1 s to 1 + GRACE_JITTER s, which counts as healthy.
 redial_gaps() {
 	awk '/session ended after/ { e = $1 } / connected$/ && e { print $1 - e; e = 0 }' \
 	    "$T/ch.log"
@@ -82,7 +82,8 @@ for jitter in 0 3; do
 	start_callhome --services=any --retry=1 --timeout=2 \
 	    --redial-jitter=$jitter --sshd-option=LoginGraceTime=1 \
 	    127.0.0.1:"$PORT_R"
-	check "--redial-jitter=$jitter: 7 sessions" wait_until 40 sessions_ended 7
+	check "--redial-jitter=$jitter: 7 sessions" \
+	    wait_until $((7 * (1 + GRACE_JITTER + jitter) + 10)) sessions_ended 7
 	stop_callhome
 	gaps=$(redial_gaps | tr '\n' ' ')
 	diag "--redial-jitter=$jitter: re-dial gaps $gaps"

@@ -22,6 +22,11 @@ CALLRECV=$top_srcdir/tests/helpers/callrecv.py
 NETCONF_STUB=$top_builddir/tests/helpers/netconf-stub
 SUBREAPER=$top_builddir/tests/helpers/subreaper
 TEST_USER=callhome-test		# made by need_test_user, for root runs
+# sshd of OpenSSH 10.0 (Debian 13) arms LoginGraceTime plus a random 0 to
+# 4 s (against timing attacks on its alarm handler); that of 9.2 (Debian
+# 12) arms it exactly.  A bound on how long an unanswered call lasts
+# allows for the jitter whatever the sshd, as --wait-for-client must.
+GRACE_JITTER=4
 
 # Whatever a scenario starts carries its tag in the environment and, with
 # the script re-run (same PID) as a child sub-reaper, stays below its
